@@ -1,0 +1,45 @@
+# ckanext-sopsektoral development commands. Everything runs through scripts/dev.sh;
+# CKAN_VERSION picks the CKAN (default: the newest 2.11.x).
+CKAN_VERSION ?= 2.11.6
+export CKAN_VERSION
+
+.PHONY: demo demo-start test ci stop status venv services i18n lint clean help
+
+help:
+	@echo "make demo        set up everything and serve the demo portal at http://127.0.0.1:5000"
+	@echo "make demo-start  the same, in the background"
+	@echo "make test        set up everything and run the whole test suite (ARGS=... for pytest)"
+	@echo "make ci          the test suite on CKAN 2.10, 2.11 and 2.12 in turn (as .ci/run)"
+	@echo "make stop        stop PostgreSQL, Redis, Solr, the portal and the worker"
+	@echo "make status      show what runs"
+	@echo "make i18n        extract messages and update the id/en catalogues"
+
+demo:
+	@scripts/dev.sh demo
+
+demo-start:
+	@scripts/dev.sh demo-start
+
+test:
+	@scripts/dev.sh test $(ARGS)
+
+ci:
+	@bash .ci/run
+
+stop:
+	@scripts/dev.sh stop
+
+status:
+	@scripts/dev.sh status
+
+venv:
+	@scripts/dev.sh venv
+
+services:
+	@scripts/dev.sh services test
+
+i18n:
+	@scripts/i18n.sh
+
+clean: stop
+	rm -rf .dev .test-storage

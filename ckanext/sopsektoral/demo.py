@@ -1,0 +1,254 @@
+"""Realistic demo data for a Balikpapan portal (``ckan sopsektoral demo load``).
+
+Officials' names and NIPs are fictional; the OPDs, region codes and reference
+figures follow the domain brief (docs/glossary.md).
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections.abc import Callable, Iterator
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.sopsektoral import regions, sop
+
+DEMO_PASSWORD = "Balikpapan2026!"
+
+# Organizations: (name, title, short name). Diskominfo is the walidata.
+OPDS: tuple[tuple[str, str, str], ...] = (
+    ("dinas-komunikasi-dan-informatika", "Dinas Komunikasi dan Informatika", "Diskominfo"),
+    ("dinas-pendidikan-dan-kebudayaan", "Dinas Pendidikan dan Kebudayaan", "Disdikbud"),
+    ("dinas-kesehatan", "Dinas Kesehatan", "Dinkes"),
+    ("dinas-pekerjaan-umum", "Dinas Pekerjaan Umum", "DPU"),
+    ("dinas-perumahan-dan-permukiman", "Dinas Perumahan dan Permukiman", "Disperkim"),
+    ("dinas-perhubungan", "Dinas Perhubungan", "Dishub"),
+    ("dinas-kependudukan-dan-pencatatan-sipil", "Dinas Kependudukan dan Pencatatan Sipil", "Disdukcapil"),
+    ("dinas-ketenagakerjaan", "Dinas Ketenagakerjaan", "Disnaker"),
+    ("dinas-koperasi-umkm-dan-perindustrian", "Dinas Koperasi, Usaha Mikro, Kecil, Menengah dan Perindustrian", "DKUMKMP"),
+    ("dinas-sosial", "Dinas Sosial", "Dinsos"),
+    ("dinas-pertanahan-dan-penataan-ruang", "Dinas Pertanahan dan Penataan Ruang", "DPPR"),
+    ("dinas-pemuda-olahraga-dan-pariwisata", "Dinas Pemuda, Olahraga dan Pariwisata", "Dispora"),
+    ("dinas-lingkungan-hidup", "Dinas Lingkungan Hidup", "DLH"),
+    ("dinas-p3akb", "Dinas Pemberdayaan Perempuan, Perlindungan Anak dan Keluarga Berencana", "DP3AKB"),
+    ("dinas-penanaman-modal-dan-perizinan-terpadu", "Dinas Penanaman Modal dan Perizinan Terpadu", "DPMPT"),
+    ("dinas-perpustakaan-dan-arsip", "Dinas Perpustakaan dan Arsip", "Dispusip"),
+    ("dinas-perdagangan", "Dinas Perdagangan", "Disdag"),
+    ("bappeda-litbang", "Badan Perencanaan Pembangunan Daerah, Penelitian dan Pengembangan", "Bappeda Litbang"),
+    ("bkpsdm", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", "BKPSDM"),
+    ("inspektorat", "Inspektorat Daerah", "Inspektorat"),
+    ("satpol-pp", "Satuan Polisi Pamong Praja", "Satpol PP"),
+    ("rsud-beriman", "RSUD Beriman", "RSUD Beriman"),
+    ("sekretariat-daerah", "Sekretariat Daerah", "Setda"),
+    ("kecamatan-balikpapan-timur", "Kecamatan Balikpapan Timur", "Kec. Balikpapan Timur"),
+    ("kecamatan-balikpapan-barat", "Kecamatan Balikpapan Barat", "Kec. Balikpapan Barat"),
+    ("kecamatan-balikpapan-utara", "Kecamatan Balikpapan Utara", "Kec. Balikpapan Utara"),
+    ("kecamatan-balikpapan-tengah", "Kecamatan Balikpapan Tengah", "Kec. Balikpapan Tengah"),
+    ("kecamatan-balikpapan-selatan", "Kecamatan Balikpapan Selatan", "Kec. Balikpapan Selatan"),
+    ("kecamatan-balikpapan-kota", "Kecamatan Balikpapan Kota", "Kec. Balikpapan Kota"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoUser:
+    name: str
+    fullname: str
+    position: str | None = None
+    acting: str | None = None
+    nip: str | None = None
+    rank: str | None = None
+    opd: str | None = None
+    sysadmin: bool = False
+
+    @property
+    def role(self) -> str:
+        if self.sysadmin:
+            return "sysadmin"
+        if self.position:
+            label = sop.position_label(self.position)
+            return f"{self.acting.capitalize()}. {label}" if self.acting else label
+        return f"operator {self.opd}"
+
+
+# Fictional officials: one user for each SOP position, and operators for a few OPDs.
+USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", "Admin Portal", sysadmin=True),
+    DemoUser("kadis", "Ir. Bambang Suryanto, M.T.", sop.KEPALA_DINAS,
+             nip="197003121995031002", rank="Pembina Utama Muda (IV/c)"),
+    DemoUser("sekretaris", "Dra. Siti Rahmawati, M.M.", sop.SEKRETARIS,
+             nip="197208151998032004", rank="Pembina Tingkat I (IV/b)"),
+    DemoUser("kabid", "Agus Prasetyo, S.Kom., M.M.", sop.KEPALA_BIDANG,
+             nip="197805202003121003", rank="Pembina (IV/a)"),
+    DemoUser("kasi", "Rina Wulandari, S.Si., M.Stat.", sop.KEPALA_SEKSI,
+             nip="198409102009022005", rank="Penata Tingkat I (III/d)"),
+    DemoUser("staf1", "Dimas Ardiansyah, S.Stat.", sop.STAF_STATISTIK,
+             nip="199203182019031007", rank="Penata Muda Tingkat I (III/b)"),
+    DemoUser("staf2", "Nur Aisyah, S.Si.", sop.STAF_STATISTIK,
+             nip="199511232020122011", rank="Penata Muda (III/a)"),
+    DemoUser("op-dinkes", "Operator Dinas Kesehatan", opd="dinas-kesehatan"),
+    DemoUser("op-disdikbud", "Operator Disdikbud", opd="dinas-pendidikan-dan-kebudayaan"),
+    DemoUser("op-disdukcapil", "Operator Disdukcapil", opd="dinas-kependudukan-dan-pencatatan-sipil"),
+    DemoUser("op-dpu", "Operator Dinas Pekerjaan Umum", opd="dinas-pekerjaan-umum"),
+    DemoUser("op-dlh", "Operator Dinas Lingkungan Hidup", opd="dinas-lingkungan-hidup"),
+)
+
+KECAMATAN = [code for code, row in regions.regions().items() if row["tingkat"] == "kecamatan"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoDataset:
+    name: str
+    title: str
+    opd: str
+    year: int
+    ukuran: str
+    satuan: str
+    konsep: str
+    definisi: str
+    values: tuple[int | float, ...]  # one per kecamatan, in code order
+    metode: str = "kompilasi_administrasi"
+    tags: tuple[str, ...] = ()
+
+    def csv_text(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["kode_wilayah", "nama_kecamatan", self.ukuran.replace(" ", "_"), "satuan", "tahun"])
+        for code, value in zip(KECAMATAN, self.values):
+            writer.writerow([code, regions.name(code), value, self.satuan, self.year])
+        return out.getvalue()
+
+
+# Published datasets of earlier years, so that the catalogue is not empty.
+DATASETS: tuple[DemoDataset, ...] = (
+    DemoDataset("jumlah-puskesmas-menurut-kecamatan-2024", "Jumlah Puskesmas menurut Kecamatan 2024",
+                "dinas-kesehatan", 2024, "jumlah puskesmas", "unit",
+                "Fasilitas pelayanan kesehatan tingkat pertama milik pemerintah kota.",
+                "Puskesmas induk yang beroperasi di kecamatan pada akhir tahun.",
+                (5, 4, 5, 4, 6, 3), tags=("kesehatan", "fasilitas kesehatan")),
+    DemoDataset("jumlah-penduduk-menurut-kecamatan-2024", "Jumlah Penduduk menurut Kecamatan 2024",
+                "dinas-kependudukan-dan-pencatatan-sipil", 2024, "jumlah penduduk", "jiwa",
+                "Penduduk yang tercatat dalam Data Kependudukan Bersih (DKB).",
+                "Jumlah penduduk menurut kecamatan domisili, DKB semester II.",
+                (99512, 101873, 180366, 112934, 163275, 99458), tags=("kependudukan",)),
+    DemoDataset("jumlah-sekolah-dasar-negeri-menurut-kecamatan-2024", "Jumlah SD Negeri menurut Kecamatan 2024",
+                "dinas-pendidikan-dan-kebudayaan", 2024, "jumlah sekolah", "unit",
+                "Satuan pendidikan dasar negeri di bawah pemerintah kota.",
+                "Sekolah dasar negeri yang aktif pada tahun ajaran berjalan.",
+                (21, 23, 30, 22, 27, 14), tags=("pendidikan",)),
+    DemoDataset("panjang-jalan-kota-menurut-kecamatan-2024", "Panjang Jalan Kota menurut Kecamatan 2024",
+                "dinas-pekerjaan-umum", 2024, "panjang jalan", "km",
+                "Jaringan jalan berstatus jalan kota.",
+                "Panjang ruas jalan kota menurut kecamatan yang dilalui.",
+                (96.4, 61.2, 117.8, 58.3, 104.9, 62.5), tags=("infrastruktur", "jalan")),
+    DemoDataset("timbulan-sampah-menurut-kecamatan-2024", "Timbulan Sampah menurut Kecamatan 2024",
+                "dinas-lingkungan-hidup", 2024, "timbulan sampah", "ton/hari",
+                "Sampah rumah tangga dan sejenis yang dihasilkan penduduk.",
+                "Rata-rata timbulan sampah harian menurut kecamatan.",
+                (51.3, 58.7, 92.4, 66.1, 88.0, 57.9), tags=("lingkungan", "sampah")),
+)
+
+
+def _site_user() -> dict:
+    return tk.get_action("get_site_user")({"ignore_auth": True}, {})
+
+
+def _context() -> dict:
+    return {"user": _site_user()["name"], "ignore_auth": True}
+
+
+def _exists(action: str, id_: str) -> bool:
+    try:
+        tk.get_action(action)(_context(), {"id": id_})
+        return True
+    except tk.ObjectNotFound:
+        return False
+
+
+def load(echo: Callable[[str], None] = print) -> None:
+    """Create (or complete) the demo data; running it again changes nothing."""
+    for step, message in _steps():
+        step()
+        echo(message)
+
+
+def _steps() -> Iterator[tuple[Callable[[], None], str]]:
+    yield _load_users, f"{len(USERS)} users"
+    yield _load_organizations, f"{len(OPDS)} OPD organizations"
+    yield _load_datasets, f"{len(DATASETS)} published datasets"
+
+
+def _load_users() -> None:
+    for user in USERS:
+        if not _exists("user_show", user.name):
+            tk.get_action("user_create")(_context(), {
+                "name": user.name,
+                "fullname": user.fullname,
+                "email": f"{user.name}@demo.balikpapan.go.id",
+                "password": DEMO_PASSWORD,
+            })
+        if user.sysadmin:
+            obj = model.User.get(user.name)
+            if not obj.sysadmin:
+                obj.sysadmin = True
+                model.Session.commit()
+
+
+def _load_organizations() -> None:
+    for name, title, short in OPDS:
+        if _exists("organization_show", name):
+            continue
+        tk.get_action("organization_create")(_context(), {
+            "name": name,
+            "title": title,
+            "description": f"{title} ({short}), Pemerintah Kota Balikpapan.",
+        })
+    for user in USERS:
+        if user.opd:
+            tk.get_action("organization_member_create")(_context(), {
+                "id": user.opd, "username": user.name, "role": "editor",
+            })
+
+
+def _load_datasets() -> None:
+    for ds in DATASETS:
+        if _exists("package_show", ds.name):
+            continue
+        pkg = tk.get_action("package_create")(_context(), {
+            "name": ds.name,
+            "title": ds.title,
+            "owner_org": ds.opd,
+            "notes": f"{ds.title}. Sumber: {ds.opd}.",
+            "license_id": "cc-by",
+            "private": False,
+            "konsep": ds.konsep,
+            "definisi": ds.definisi,
+            "klasifikasi": "menurut kecamatan",
+            "ukuran": ds.ukuran,
+            "satuan": ds.satuan,
+            "klasifikasi_penyajian": "menurut kecamatan",
+            "indikator_komposit": "tidak",
+            "level_estimasi": "kecamatan",
+            "tahun_data": str(ds.year),
+            "frekuensi": "tahunan",
+            "kode_wilayah": "64.71",
+            "sumber_data": dict((o[0], o[1]) for o in OPDS)[ds.opd],
+            "metode_pengumpulan": ds.metode,
+            "data_prioritas": "ya",
+            "klasifikasi_akses": "publik",
+            "tag_string": ",".join(ds.tags),
+        })
+        _upload_csv(pkg["id"], f"{ds.name}.csv", f"Data Tahun {ds.year}", ds.csv_text())
+
+
+def _upload_csv(package_id: str, filename: str, name: str, text: str) -> None:
+    from werkzeug.datastructures import FileStorage
+
+    tk.get_action("resource_create")(_context(), {
+        "package_id": package_id,
+        "name": name,
+        "format": "CSV",
+        "url": filename,
+        "upload": FileStorage(io.BytesIO(text.encode("utf-8")), filename, content_type="text/csv"),
+    })

@@ -1,0 +1,39 @@
+"""ckanext-sopsektoral: the SOP Pengumpulan Data Statistik Sektoral in CKAN."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.common import CKANConfig
+from ckan.lib.plugins import DefaultTranslation
+
+from ckanext.sopsektoral import status
+
+
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.validators
+@tk.blanket.helpers
+@tk.blanket.blueprints
+@tk.blanket.cli
+@tk.blanket.config_declarations
+class SopsektoralPlugin(DefaultTranslation, p.SingletonPlugin):
+    p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
+    p.implements(p.IPackageController, inherit=True)
+
+    # IConfigurer
+
+    def update_config(self, config_: CKANConfig) -> None:
+        tk.add_template_directory(config_, "templates")
+        tk.add_resource("assets", "sopsektoral")
+
+    # IPackageController
+
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        # The workflow's tables are the one source of the SOP status fields.
+        pkg_dict.update(status.dataset_status_fields(pkg_dict["id"]))
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return status.update_index_dict(pkg_dict)

@@ -1,0 +1,43 @@
+"""The Indonesian catalogue is complete and the template is current."""
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+from babel.messages import pofile
+
+I18N = pathlib.Path(__file__).parents[1] / "i18n"
+ROOT = pathlib.Path(__file__).parents[3]
+
+
+def _catalog(path: pathlib.Path):
+    with path.open("rb") as f:
+        return pofile.read_po(f)
+
+
+def _ids(catalog) -> set[str]:
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+
+
+def test_indonesian_catalogue_translates_every_message():
+    catalog = _catalog(I18N / "id" / "LC_MESSAGES" / "ckanext-sopsektoral.po")
+    untranslated = [
+        m.id for m in catalog
+        if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))
+    ]
+    assert untranslated == []
+
+
+def test_catalogues_cover_every_string_in_the_code(tmp_path):
+    pot = tmp_path / "current.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-q",
+         "-F", str(ROOT / "babel.cfg"), "-k", "ungettext:1,2", "-o", str(pot),
+         str(ROOT / "ckanext" / "sopsektoral")],
+        check=True, cwd=ROOT, capture_output=True,
+    )
+    in_code = _ids(_catalog(pot))
+    for lang in ("id", "en"):
+        catalogue = _ids(_catalog(I18N / lang / "LC_MESSAGES" / "ckanext-sopsektoral.po"))
+        assert in_code - catalogue == set(), f"run `make i18n`: {lang} lacks messages"
