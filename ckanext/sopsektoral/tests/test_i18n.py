@@ -32,7 +32,7 @@ def test_indonesian_catalogue_translates_every_message():
 def test_catalogues_cover_every_string_in_the_code(tmp_path):
     pot = tmp_path / "current.pot"
     subprocess.run(
-        [str(pathlib.Path(sys.executable).parent / "pybabel"), "extract", "-q",
+        [str(pathlib.Path(sys.executable).parent / "pybabel"), "-q", "extract",
          "-F", str(ROOT / "babel.cfg"), "-k", "ungettext:1,2", "-o", str(pot),
          str(ROOT / "ckanext" / "sopsektoral")],
         check=True, cwd=ROOT, capture_output=True,
