@@ -1,11 +1,29 @@
 """``ckan sopsektoral ...`` commands."""
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import click
 
 import ckan.plugins.toolkit as tk
 
 __all__ = ["sopsektoral"]
+
+
+def _site_context() -> dict[str, Any]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    return {"user": site_user["name"], "ignore_auth": True}
+
+
+def _fail(err: Exception) -> None:
+    if isinstance(err, tk.ValidationError):
+        for field, messages in err.error_dict.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                click.secho(f"{field}: {message}", fg="red", err=True)
+    else:
+        click.secho(str(err), fg="red", err=True)
+    sys.exit(1)
 
 
 @click.group(short_help="SOP Pengumpulan Data Statistik Sektoral")
@@ -27,6 +45,134 @@ def sop_table() -> None:
         )
 
 
+# ---------------------------------------------------------------- officers
+
+@sopsektoral.group()
+def officer() -> None:
+    """Diskominfo officers by position."""
+
+
+@officer.command("assign")
+@click.argument("user")
+@click.argument("position")
+@click.option("--acting", type=click.Choice(["plt", "plh"]), help="held as acting (Plt./Plh.)")
+@click.option("--from", "valid_from", help="first day in force (YYYY-MM-DD, default today)")
+@click.option("--until", "valid_until", help="last day in force (YYYY-MM-DD)")
+@click.option("--nip", help="NIP shown in the signature block")
+@click.option("--rank", help="pangkat/golongan")
+def officer_assign(user: str, position: str, **options: Any) -> None:
+    """Assign POSITION to USER (kepala_dinas, sekretaris, kepala_bidang, kepala_seksi, staf_statistik)."""
+    data = {"user": user, "position": position, **{k: v for k, v in options.items() if v}}
+    try:
+        result = tk.get_action("sopsektoral_officer_assign")(_site_context(), data)
+    except (tk.ValidationError, tk.ObjectNotFound) as err:
+        _fail(err)
+    click.secho(f"{result['user_name']}: {result['position_label']} from {result['valid_from']} ({result['id']})", fg="green")
+
+
+@officer.command("list")
+@click.option("--all", "include_past", is_flag=True, help="also past, future and revoked assignments")
+def officer_list(include_past: bool) -> None:
+    """List the position assignments."""
+    rows = tk.get_action("sopsektoral_officer_list")(_site_context(), {"include_past": include_past})
+    for row in rows:
+        acting = f" ({row['acting'].capitalize()}.)" if row["acting"] else ""
+        until = row["valid_until"] or "…"
+        state = " revoked" if row["revoked"] else ""
+        click.echo(f"{row['position']:<16}{acting:<8} {row['user_name']:<16} {row['valid_from']} – {until}{state}  {row['id']}")
+
+
+@officer.command("revoke")
+@click.argument("assignment_id")
+def officer_revoke(assignment_id: str) -> None:
+    """End the assignment ASSIGNMENT_ID now."""
+    try:
+        tk.get_action("sopsektoral_officer_revoke")(_site_context(), {"id": assignment_id})
+    except (tk.ValidationError, tk.ObjectNotFound) as err:
+        _fail(err)
+    click.secho("revoked", fg="green")
+
+
+# ---------------------------------------------------------------- Daftar Data
+
+@sopsektoral.group("daftar-data")
+def daftar_data_group() -> None:
+    """The yearly list of required data (SK Daftar Data)."""
+
+
+@daftar_data_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="only check the file")
+def daftar_data_import(path: str, dry_run: bool) -> None:
+    """Import a Daftar Data file (CSV or XLSX); nothing is imported if any row is wrong."""
+    from ckan import model
+
+    from ckanext.sopsektoral import daftar_data, workflow
+
+    fmt = path.rsplit(".", 1)[-1].lower()
+    with open(path, "rb") as f:
+        try:
+            rows = daftar_data.read_table(f.read(), fmt)
+        except tk.ValidationError as err:
+            _fail(err)
+    with click.progressbar(length=len(rows), label=f"checking {len(rows)} rows") as bar:
+        entries, errors = daftar_data.validate_rows(rows, progress=bar.update)
+    if errors:
+        for message in errors:
+            click.secho(message, fg="red", err=True)
+        click.secho(f"{len(errors)} error(s); nothing imported", fg="red", err=True)
+        sys.exit(1)
+    result = daftar_data.import_entries(model.Session, entries)
+    if dry_run:
+        model.Session.rollback()
+        click.echo(f"dry run: {result.as_dict()}")
+        return
+    site = _site_context()
+    workflow.append_event(
+        model.Session, action="daftar_data_import", actor=workflow.actor_for(site, []),
+        note=f"rows={result.rows} created={result.created} updated={result.updated} (cli)",
+    )
+    model.Session.commit()
+    click.secho(f"imported: {result.as_dict()}", fg="green")
+
+
+# ---------------------------------------------------------------- audit, notifications
+
+@sopsektoral.group()
+def audit() -> None:
+    """The hash-chained event log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the event log; report the first altered or missing entry."""
+    from ckan import model
+
+    from ckanext.sopsektoral import workflow
+
+    result = workflow.verify_event_log(model.Session)
+    if result.ok:
+        click.secho(f"event log intact: {result.checked} entries", fg="green")
+        return
+    click.secho(f"event log broken: {result.problem} (after {result.checked} good entries)", fg="red", err=True)
+    sys.exit(2)
+
+
+@sopsektoral.command("notify")
+def notify_pending() -> None:
+    """Send the e-mail notifications still pending (run it from cron)."""
+    from ckanext.sopsektoral import notify
+
+    try:
+        sent = notify.send()
+    except RuntimeError as err:
+        click.secho(str(err), fg="yellow", err=True)
+        sys.exit(1)
+    click.echo(f"sent {sent} notification(s)")
+
+
+# ---------------------------------------------------------------- demo
+
 @sopsektoral.group()
 def demo() -> None:
     """Demo data for a Balikpapan portal."""
@@ -34,7 +180,7 @@ def demo() -> None:
 
 @demo.command("load")
 def demo_load() -> None:
-    """Create the demo data (OPDs, officers, operators, datasets); safe to repeat."""
+    """Create the demo data (OPDs, officers, operators, Daftar Data, letters); safe to repeat."""
     from ckanext.sopsektoral import demo as demo_data
 
     demo_data.load(echo=lambda msg: click.secho(f"  {msg}", fg="green"))

@@ -1,10 +1,51 @@
-"""Auth functions of ckanext-sopsektoral, named after their actions."""
+"""Auth functions of ckanext-sopsektoral, named after their actions.
+
+Who may move a letter comes from the SOP table through workflow.may_act;
+sysadmins pass every check before these functions are called.
+"""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.types import AuthResult, Context, DataDict
 
-__all__ = ["sopsektoral_sop_show", "sopsektoral_reindex"]
+from ckanext.sopsektoral import sop, workflow
+from ckanext.sopsektoral.model import Letter, LetterItem
+
+__all__ = [
+    "sopsektoral_sop_show",
+    "sopsektoral_reindex",
+    "sopsektoral_officer_assign",
+    "sopsektoral_officer_list",
+    "sopsektoral_officer_revoke",
+    "sopsektoral_daftar_data_import",
+    "sopsektoral_daftar_data_list",
+    "sopsektoral_letter_create",
+    "sopsektoral_letter_update",
+    "sopsektoral_letter_show",
+    "sopsektoral_letter_list",
+    "sopsektoral_letter_submit",
+    "sopsektoral_letter_initial",
+    "sopsektoral_letter_sign",
+    "sopsektoral_letter_return",
+    "sopsektoral_letter_cancel",
+    "sopsektoral_event_list",
+]
+
+
+def _result(allowed: bool, message: str = "") -> AuthResult:
+    return {"success": True} if allowed else {"success": False, "msg": message}
+
+
+def _user(context: Context) -> model.User | None:
+    return workflow.current_user(context)
+
+
+def _officers_only(context: Context) -> AuthResult:
+    return _result(
+        workflow.is_officer(_user(context)),
+        tk._("Only Diskominfo officers holding a position may do this"),
+    )
 
 
 @tk.auth_allow_anonymous_access
@@ -14,5 +55,91 @@ def sopsektoral_sop_show(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def sopsektoral_reindex(context: Context, data_dict: DataDict) -> AuthResult:
-    # Sysadmins only: they pass every auth function before it is called.
-    return {"success": False, "msg": tk._("Only a sysadmin can rebuild the search index")}
+    return _result(False, tk._("Only a sysadmin can rebuild the search index"))
+
+
+def sopsektoral_officer_assign(context: Context, data_dict: DataDict) -> AuthResult:
+    return _result(False, tk._("Only a sysadmin can assign positions"))
+
+
+def sopsektoral_officer_revoke(context: Context, data_dict: DataDict) -> AuthResult:
+    return _result(False, tk._("Only a sysadmin can revoke positions"))
+
+
+def sopsektoral_officer_list(context: Context, data_dict: DataDict) -> AuthResult:
+    # Who holds which position is shown on every letter; any logged-in user may see it.
+    return _result(_user(context) is not None, tk._("Log in to see the officers"))
+
+
+def sopsektoral_daftar_data_import(context: Context, data_dict: DataDict) -> AuthResult:
+    allowed = workflow.holds_any(_user(context), [sop.KEPALA_SEKSI, sop.STAF_STATISTIK]) is not None
+    return _result(allowed, tk._("Only the Head of Statistics Section or Statistics Staff may import the Daftar Data"))
+
+
+def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> AuthResult:
+    # Officers see every entry; OPD members see their own OPD's (the action filters).
+    return _result(_user(context) is not None, tk._("Log in to see the Daftar Data"))
+
+
+def sopsektoral_letter_create(context: Context, data_dict: DataDict) -> AuthResult:
+    return _result(*workflow.may_act(context, "update", None))
+
+
+def _letter(data_dict: DataDict) -> Letter | None:
+    letter_id = (data_dict or {}).get("id")
+    return model.Session.get(Letter, letter_id) if isinstance(letter_id, str) else None
+
+
+def _may(transition: str, context: Context, data_dict: DataDict) -> AuthResult:
+    return _result(*workflow.may_act(context, transition, _letter(data_dict)))
+
+
+def sopsektoral_letter_update(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("update", context, data_dict)
+
+
+def sopsektoral_letter_submit(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("submit", context, data_dict)
+
+
+def sopsektoral_letter_initial(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("initial", context, data_dict)
+
+
+def sopsektoral_letter_sign(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("sign", context, data_dict)
+
+
+def sopsektoral_letter_return(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("return", context, data_dict)
+
+
+def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("cancel", context, data_dict)
+
+
+def sopsektoral_letter_show(context: Context, data_dict: DataDict) -> AuthResult:
+    user = _user(context)
+    if workflow.is_officer(user):
+        return {"success": True}
+    letter = _letter(data_dict)
+    if user is not None and letter is not None and letter.state in (workflow.SIGNED, workflow.SENT):
+        orgs = {g.id for g in user.get_groups("organization")}
+        addressed = model.Session.query(LetterItem.id).filter(
+            LetterItem.letter_id == letter.id, LetterItem.owner_org.in_(orgs or {""})
+        ).first()
+        if addressed:
+            return {"success": True}
+    return _result(False, tk._("Only Diskominfo officers and the OPDs it was sent to may read this letter"))
+
+
+def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> AuthResult:
+    # OPD members get the letters sent to their OPD (the action filters).
+    return _result(_user(context) is not None, tk._("Log in to see request letters"))
+
+
+def sopsektoral_event_list(context: Context, data_dict: DataDict) -> AuthResult:
+    # The log carries internal notes: officers only; the whole log, sysadmins only.
+    if not (data_dict or {}).get("letter_id"):
+        return _result(False, tk._("Only a sysadmin can read the whole event log"))
+    return _officers_only(context)

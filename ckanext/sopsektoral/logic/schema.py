@@ -21,3 +21,206 @@ def reindex(
         "ids": [not_empty, convert_to_list_if_string, list_of_strings],
         "__extras": [empty],
     }
+
+
+# ---------------------------------------------------------------- officers
+
+@validator_args
+def officer_assign(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    user_id_or_name_exists: Validator,
+    one_of: Validator,
+    isodate: Validator,
+    empty: Validator,
+    sopsektoral_position: Validator,
+    sopsektoral_acting: Validator,
+    sopsektoral_validity: Validator,
+) -> Schema:
+    return {
+        "user": [not_empty, unicode_safe, user_id_or_name_exists],
+        "position": [not_empty, unicode_safe, sopsektoral_position],
+        "acting": [ignore_missing, unicode_safe, sopsektoral_acting],
+        "valid_from": [ignore_missing, isodate],
+        "valid_until": [ignore_missing, isodate, sopsektoral_validity],
+        "nip": [ignore_missing, unicode_safe],
+        "rank": [ignore_missing, unicode_safe],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def officer_list(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    boolean_validator: Validator,
+    isodate: Validator,
+    empty: Validator,
+    sopsektoral_position: Validator,
+) -> Schema:
+    return {
+        "position": [ignore_missing, unicode_safe, sopsektoral_position],
+        "user": [ignore_missing, unicode_safe],
+        "include_past": [ignore_missing, boolean_validator],
+        "on_date": [ignore_missing, isodate],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def id_only(not_empty: Validator, unicode_safe: Validator, empty: Validator) -> Schema:
+    return {"id": [not_empty, unicode_safe], "__extras": [empty]}
+
+
+# ---------------------------------------------------------------- Daftar Data
+
+@validator_args
+def daftar_data_import(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    boolean_validator: Validator,
+    one_of: Validator,
+    empty: Validator,
+) -> Schema:
+    # ``upload`` and ``rows`` are checked row by row by ckanext.sopsektoral.daftar_data.
+    return {
+        "format": [ignore_missing, unicode_safe, one_of(["csv", "xlsx", "CSV", "XLSX"])],
+        "dry_run": [ignore_missing, boolean_validator],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def daftar_data_list(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    natural_number_validator: Validator,
+    int_validator: Validator,
+    limit_to_configured_maximum: Validator,
+    default: Validator,
+    empty: Validator,
+    sopsektoral_data_year: Validator,
+) -> Schema:
+    return {
+        "year": [ignore_missing, sopsektoral_data_year, int_validator],
+        "owner_org": [ignore_missing, unicode_safe],
+        "q": [ignore_missing, unicode_safe],
+        "ids": [ignore_missing],
+        "limit": [default(100), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [default(0), natural_number_validator],
+        "__extras": [empty],
+    }
+
+
+# ---------------------------------------------------------------- letters
+
+@validator_args
+def letter_create(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    default: Validator,
+    one_of: Validator,
+    empty: Validator,
+    sopsektoral_data_year: Validator,
+    int_validator: Validator,
+    sopsektoral_string_list: Validator,
+) -> Schema:
+    return {
+        "subject": [not_empty, unicode_safe],
+        "body": [default(""), unicode_safe],
+        "data_year": [not_empty, sopsektoral_data_year, int_validator],
+        "sifat": [default("biasa"), unicode_safe, one_of(["biasa", "penting", "segera", "sangat_segera"])],
+        "lampiran": [default(""), unicode_safe],
+        "tembusan": [default([]), sopsektoral_string_list],
+        "items": [default([]), sopsektoral_string_list],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def letter_update(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    one_of: Validator,
+    empty: Validator,
+    sopsektoral_data_year: Validator,
+    int_validator: Validator,
+    sopsektoral_string_list: Validator,
+) -> Schema:
+    return {
+        "id": [not_empty, unicode_safe],
+        "subject": [ignore_missing, not_empty, unicode_safe],
+        "body": [ignore_missing, unicode_safe],
+        "data_year": [ignore_missing, sopsektoral_data_year, int_validator],
+        "sifat": [ignore_missing, unicode_safe, one_of(["biasa", "penting", "segera", "sangat_segera"])],
+        "lampiran": [ignore_missing, unicode_safe],
+        "tembusan": [ignore_missing, sopsektoral_string_list],
+        "items": [ignore_missing, sopsektoral_string_list],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def letter_transition(
+    not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator, empty: Validator
+) -> Schema:
+    return {
+        "id": [not_empty, unicode_safe],
+        "note": [ignore_missing, unicode_safe],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def letter_return(not_empty: Validator, unicode_safe: Validator, empty: Validator) -> Schema:
+    return {
+        "id": [not_empty, unicode_safe],
+        "note": [not_empty, unicode_safe],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def letter_list(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    boolean_validator: Validator,
+    natural_number_validator: Validator,
+    int_validator: Validator,
+    limit_to_configured_maximum: Validator,
+    default: Validator,
+    empty: Validator,
+    sopsektoral_data_year: Validator,
+    sopsektoral_letter_state: Validator,
+) -> Schema:
+    return {
+        "state": [ignore_missing, unicode_safe, sopsektoral_letter_state],
+        "year": [ignore_missing, sopsektoral_data_year, int_validator],
+        "owner_org": [ignore_missing, unicode_safe],
+        "overdue": [ignore_missing, boolean_validator],
+        "awaiting_me": [ignore_missing, boolean_validator],
+        "q": [ignore_missing, unicode_safe],
+        "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [default(0), natural_number_validator],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def event_list(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    natural_number_validator: Validator,
+    limit_to_configured_maximum: Validator,
+    default: Validator,
+    empty: Validator,
+) -> Schema:
+    return {
+        "letter_id": [ignore_missing, unicode_safe],
+        "limit": [default(100), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [default(0), natural_number_validator],
+        "__extras": [empty],
+    }

@@ -1,19 +1,25 @@
 """Validators of ckanext-sopsektoral (registered by the validators blanket)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
-from ckanext.sopsektoral import regions
+from ckanext.sopsektoral import regions, sop
 
 __all__ = [
     "sopsektoral_read_only",
     "sopsektoral_data_year",
     "sopsektoral_kode_wilayah",
     "sopsektoral_sdsn_code",
+    "sopsektoral_position",
+    "sopsektoral_acting",
+    "sopsektoral_validity",
+    "sopsektoral_string_list",
+    "sopsektoral_letter_state",
 ]
 
 # Standar Data Statistik Nasional codes, e.g. SP00055.00.00 (Peraturan BPS 4/2021).
@@ -63,3 +69,71 @@ def sopsektoral_sdsn_code(value: Any, context: Context) -> Any:
     if not SDSN_CODE.match(str(value).strip()):
         raise tk.Invalid(tk._("Use the form SP00055.00.00 (type, concept, definition, classification)"))
     return str(value).strip()
+
+
+def sopsektoral_position(value: Any, context: Context) -> Any:
+    if value not in sop.POSITIONS:
+        raise tk.Invalid(
+            tk._("Unknown position; use one of: {positions}").format(positions=", ".join(sop.POSITIONS))
+        )
+    return value
+
+
+def sopsektoral_acting(value: Any, context: Context) -> Any:
+    """``plt`` or ``plh`` for an acting holder; empty for the definitive one."""
+    if value in (None, "", "none"):
+        return None
+    value = str(value).strip().lower().rstrip(".")
+    if value not in ("plt", "plh"):
+        raise tk.Invalid(tk._("Use plt (Pelaksana Tugas) or plh (Pelaksana Harian), or leave empty"))
+    return value
+
+
+def sopsektoral_validity(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> Any:
+    """valid_until, when given, is not before valid_from."""
+    until = _as_date(data.get(key))
+    since = _as_date(data.get(("valid_from",)))
+    if until and since and until < since:
+        errors[key].append(tk._("The end date is before the start date"))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def sopsektoral_string_list(value: Any, context: Context) -> Any:
+    """A list of non-empty strings; a string is split on newlines and commas."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.replace("\r", "").replace("\n", ",").split(",")
+    if not isinstance(value, (list, tuple)):
+        raise tk.Invalid(tk._("Expected a list of strings"))
+    out = []
+    for entry in value:
+        if not isinstance(entry, str):
+            raise tk.Invalid(tk._("Expected a list of strings"))
+        if entry.strip():
+            out.append(entry.strip())
+    return out
+
+
+def sopsektoral_letter_state(value: Any, context: Context) -> Any:
+    from ckanext.sopsektoral import workflow
+
+    if value not in workflow.LETTER_STATES:
+        raise tk.Invalid(
+            tk._("Unknown state; use one of: {states}").format(states=", ".join(workflow.LETTER_STATES))
+        )
+    return value

@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 
 import ckan.plugins.toolkit as tk
 from ckan.model import Session
 
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+from .base import iso, new_id, utcnow
 
 
 class Officer(tk.BaseModel):
@@ -26,7 +19,7 @@ class Officer(tk.BaseModel):
 
     __tablename__ = "sopsektoral_officer"
 
-    id = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)
+    id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
     user_id = sa.Column(sa.UnicodeText, nullable=False)
     position = sa.Column(sa.UnicodeText, nullable=False)
     acting = sa.Column(sa.UnicodeText, nullable=True)
@@ -34,7 +27,7 @@ class Officer(tk.BaseModel):
     valid_until = sa.Column(sa.Date, nullable=True)
     nip = sa.Column(sa.UnicodeText, nullable=True)
     rank = sa.Column(sa.UnicodeText, nullable=True)
-    created = sa.Column(sa.DateTime, nullable=False, default=_now)
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     created_by = sa.Column(sa.UnicodeText, nullable=True)
     revoked = sa.Column(sa.DateTime, nullable=True)
     revoked_by = sa.Column(sa.UnicodeText, nullable=True)
@@ -48,7 +41,7 @@ class Officer(tk.BaseModel):
     @classmethod
     def held_by(cls, user_id: str, day: dt.date | None = None) -> list[Officer]:
         """The assignments ``user_id`` holds on ``day`` (today by default)."""
-        day = day or _now().date()
+        day = day or utcnow().date()
         stmt = sa.select(cls).where(
             cls.user_id == user_id,
             cls.revoked.is_(None),
@@ -63,12 +56,12 @@ class Officer(tk.BaseModel):
             "user_id": self.user_id,
             "position": self.position,
             "acting": self.acting,
-            "valid_from": self.valid_from.isoformat(),
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "valid_from": iso(self.valid_from),
+            "valid_until": iso(self.valid_until),
             "nip": self.nip,
             "rank": self.rank,
-            "created": self.created.isoformat(),
+            "created": iso(self.created),
             "created_by": self.created_by,
-            "revoked": self.revoked.isoformat() if self.revoked else None,
+            "revoked": iso(self.revoked),
             "revoked_by": self.revoked_by,
         }

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+import ckan.plugins.toolkit as tk
+
+from .base import new_id, utcnow
+
+
+class Letter(tk.BaseModel):
+    """A data-request letter (surat permintaan data) and its place in the SOP."""
+
+    __tablename__ = "sopsektoral_letter"
+
+    id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
+    state = sa.Column(sa.UnicodeText, nullable=False, default="draft")
+    state_since = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    data_year = sa.Column(sa.Integer, nullable=False)
+    subject = sa.Column(sa.UnicodeText, nullable=False)
+    body = sa.Column(sa.UnicodeText, nullable=False, default="")
+    sifat = sa.Column(sa.UnicodeText, nullable=False, default="biasa")
+    lampiran = sa.Column(sa.UnicodeText, nullable=False, default="")
+    tembusan = sa.Column(JSONB, nullable=False, default=list)
+    number = sa.Column(sa.UnicodeText, nullable=True, unique=True)
+    number_year = sa.Column(sa.Integer, nullable=True)
+    number_seq = sa.Column(sa.Integer, nullable=True)
+    letter_date = sa.Column(sa.Date, nullable=True)
+    revision = sa.Column(sa.Integer, nullable=False, default=1)
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    created_by = sa.Column(sa.UnicodeText, nullable=False)
+    modified = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class LetterItem(tk.BaseModel):
+    """One data item the letter asks of one OPD (an entry of the Daftar Data)."""
+
+    __tablename__ = "sopsektoral_letter_item"
+
+    id = sa.Column(sa.UnicodeText, primary_key=True, default=new_id)
+    letter_id = sa.Column(sa.UnicodeText, nullable=False)
+    daftar_data_id = sa.Column(sa.UnicodeText, nullable=False)
+    owner_org = sa.Column(sa.UnicodeText, nullable=False)
+    title = sa.Column(sa.UnicodeText, nullable=False)
+
+
+class LetterNumberSequence(tk.BaseModel):
+    """The last letter number given in a year; locked while a letter is signed."""
+
+    __tablename__ = "sopsektoral_letter_number_sequence"
+
+    year = sa.Column(sa.Integer, primary_key=True)
+    last_seq = sa.Column(sa.Integer, nullable=False, default=0)

@@ -1,0 +1,132 @@
+"""E-mail to whoever must act next.
+
+A transition writes its notifications into ``sopsektoral_notification`` in
+its own transaction, so they cannot be lost; a background job sends them, and
+``ckan sopsektoral notify`` sends whatever is still pending (a failed send is
+retried, and never undoes the transition).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.sopsektoral import jobs, sop, workflow
+from ckanext.sopsektoral.model import Event, Letter, Notification, Officer
+from ckanext.sopsektoral.model.base import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+
+
+def holders_of(session: Any, positions: set[str]) -> list[str]:
+    """User ids holding any of ``positions`` today."""
+    if not positions:
+        return []
+    day = utcnow().date()
+    return list(session.execute(
+        sa.select(Officer.user_id).where(
+            Officer.position.in_(positions), Officer.revoked.is_(None), Officer.valid_from <= day,
+            sa.or_(Officer.valid_until.is_(None), Officer.valid_until >= day),
+        ).distinct()
+    ).scalars())
+
+
+def recipients(session: Any, letter: Letter, event: Event) -> list[str]:
+    if event.action == "return":
+        return [letter.created_by]
+    if event.action == "sign":
+        return holders_of(session, {sop.KEPALA_SEKSI, sop.STAF_STATISTIK})
+    executor = workflow.executor_of(event.to_state or "")
+    if executor and event.to_state != workflow.DRAFT:
+        return holders_of(session, {executor})
+    return []
+
+
+def queue_for_transition(session: Any, letter: Letter, event: Event) -> list[int]:
+    """Write the notifications a transition causes; returns their ids."""
+    rows = [
+        Notification(event_seq=event.seq, user_id=user_id, kind=f"letter_{event.action}", created=utcnow())
+        for user_id in dict.fromkeys(recipients(session, letter, event))
+        if user_id != event.actor_id
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+def enqueue(ids: list[int]) -> None:
+    """Hand the notifications to a worker; if Redis is down they wait for the sweep."""
+    if not ids:
+        return
+    try:
+        from rq import Retry
+
+        tk.enqueue_job(
+            send, [ids], title="sopsektoral: notifications", queue=jobs.queue_name(),
+            rq_kwargs={"retry": Retry(max=3, interval=[30, 300, 1800])},
+        )
+    except Exception:  # a queue outage must not fail the transition
+        log.exception("sopsektoral: could not enqueue notifications %s; `ckan sopsektoral notify` will send them", ids)
+
+
+def _message(letter: Letter, event: Event) -> tuple[str, str]:
+    url = f"{tk.config.get('ckan.site_url', '').rstrip('/')}/sopsektoral/letter/{letter.id}"
+    subject = tk._("[{site}] Request letter: {state}").format(
+        site=tk.config.get("ckan.site_title"), state=workflow.state_label(letter.state))
+    lines = [
+        tk._("Request letter \"{subject}\" (data year {year}) is now: {state}.").format(
+            subject=letter.subject, year=letter.data_year, state=workflow.state_label(letter.state)),
+        tk._("{action} by {user}.").format(action=workflow.transition_label(event.action), user=event.actor_name),
+    ]
+    if event.note:
+        lines.append(tk._("Note: {note}").format(note=event.note))
+    deadline = workflow.deadline_of(letter.state, letter.state_since)
+    if deadline:
+        lines.append(tk._("Due: {deadline} (UTC)").format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
+    lines.append(url)
+    return subject, "\n\n".join(lines)
+
+
+def send(ids: list[int] | None = None) -> int:
+    """Send pending notifications (these ids, or all pending); returns how many were sent.
+
+    Raises if any failed, so that the job queue retries it.
+    """
+    from ckan.lib import mailer
+
+    session = model.Session
+    stmt = sa.select(Notification).where(Notification.sent.is_(None), Notification.attempts < MAX_ATTEMPTS)
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    stmt = stmt.order_by(Notification.id).with_for_update(skip_locked=True)
+    sent = failed = 0
+    for note in session.execute(stmt).scalars().all():
+        event = session.get(Event, note.event_seq)
+        letter = session.get(Letter, event.letter_id) if event and event.letter_id else None
+        user = model.User.get(note.user_id)
+        note.attempts += 1
+        if letter is None or user is None or not user.email:
+            note.last_error = "no letter, user or e-mail address"
+            note.sent = utcnow()  # nothing to deliver; do not retry
+            continue
+        try:
+            subject, body = _message(letter, event)
+            mailer.mail_user(user, subject, body)
+        except Exception as err:  # SMTP errors come in many types
+            note.last_error = str(err)[:1000]
+            failed += 1
+            log.warning("sopsektoral: notification %s to %s failed: %s", note.id, user.name, err)
+        else:
+            note.sent = utcnow()
+            note.last_error = None
+            sent += 1
+    session.commit()
+    if failed:
+        raise RuntimeError(f"{failed} notification(s) could not be sent; they stay queued")
+    return sent
