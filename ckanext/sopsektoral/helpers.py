@@ -12,6 +12,9 @@ __all__ = [
     "sopsektoral_sop_steps",
     "sopsektoral_position_label",
     "sopsektoral_step_label",
+    "sopsektoral_step_time",
+    "sopsektoral_sifat_label",
+    "sopsektoral_letter_state_label",
     "sopsektoral_status_label",
     "sopsektoral_format_minutes",
     "sopsektoral_format_datetime",
@@ -28,6 +31,27 @@ def sopsektoral_position_label(position: str) -> str:
 
 def sopsektoral_step_label(key: str) -> str:
     return sop.step_label(key)
+
+
+def sopsektoral_step_time(key: str) -> str:
+    """The step's configured standard time, in words."""
+    return sopsektoral_format_minutes(int(sop.step(key).standard_time.total_seconds() // 60))
+
+
+def sopsektoral_sifat_label(sifat: str) -> str:
+    labels = {
+        "biasa": tk._("Ordinary (Biasa)"),
+        "penting": tk._("Important (Penting)"),
+        "segera": tk._("Urgent (Segera)"),
+        "sangat_segera": tk._("Very urgent (Sangat Segera)"),
+    }
+    return labels.get(sifat, sifat)
+
+
+def sopsektoral_letter_state_label(state: str) -> str:
+    from ckanext.sopsektoral import workflow
+
+    return workflow.state_label(state)
 
 
 def sopsektoral_status_label(status: str | None) -> str:

@@ -1,17 +1,269 @@
-"""Portal pages of ckanext-sopsektoral."""
+"""Portal pages of ckanext-sopsektoral.
+
+Views only call actions (the same ones API clients use) and render; access
+rules live in the auth functions.
+"""
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
+from ckan.types import Context
+
+from ckanext.sopsektoral import sop, workflow
 
 __all__ = ["bp"]
 
 bp = Blueprint("sopsektoral", __name__, url_prefix="/sopsektoral")
 
+TRANSITION_ACTIONS = ("submit", "initial", "sign", "return", "cancel")
+
+
+def _context() -> Context:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
+
+
+def _action(name: str, data: dict[str, Any]) -> Any:
+    return tk.get_action(f"sopsektoral_{name}")(_context(), data)
+
+
+def _error_page(code: int, name: str, message: str) -> tuple[str, int]:
+    return tk.render("error_document_template.html", {"code": code, "name": name, "content": message}), code
+
+
+@bp.errorhandler(tk.NotAuthorized)
+def _not_authorized(error: tk.NotAuthorized) -> Any:
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=tk.request.full_path)
+    return _error_page(403, tk._("Forbidden"), str(error) or tk._("Not authorized to see this page"))
+
+
+@bp.errorhandler(tk.ObjectNotFound)
+def _not_found(error: tk.ObjectNotFound) -> Any:
+    return _error_page(404, tk._("Not found"), str(error) or tk._("Not found"))
+
+
+def _form_errors(error: tk.ValidationError) -> tuple[dict[str, Any], list[str]]:
+    errors = error.error_dict if isinstance(error.error_dict, dict) else {}
+    summary = []
+    for field, messages in errors.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            summary.append(f"{field}: {message}" if field not in ("rows", "state") else str(message))
+    return errors, summary
+
 
 @bp.route("/sop")
 def sop_page() -> str:
     """The SOP this portal runs, as configured (public, like the SOP document)."""
-    sop_table = tk.get_action("sopsektoral_sop_show")({}, {})
-    return tk.render("sopsektoral/sop.html", {"sop": sop_table})
+    return tk.render("sopsektoral/sop.html", {"sop": _action("sop_show", {})})
+
+
+@bp.route("/")
+def inbox() -> str:
+    """What awaits the logged-in user: letters at their step, and overdue ones."""
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=tk.request.full_path)
+    positions = _action("officer_list", {"user": tk.current_user.name})
+    awaiting = _action("letter_list", {"awaiting_me": True, "limit": 100})
+    overdue = _action("letter_list", {"overdue": True, "limit": 100}) if positions else {"results": [], "count": 0}
+    return tk.render("sopsektoral/inbox.html", {
+        "positions": positions, "awaiting": awaiting, "overdue": overdue,
+    })
+
+
+@bp.route("/letter")
+def letter_list() -> str:
+    args = tk.request.args
+    filters = {k: args.get(k) for k in ("state", "year", "owner_org", "q") if args.get(k)}
+    for flag in ("overdue", "awaiting_me"):
+        if args.get(flag):
+            filters[flag] = True
+    page = max(int(args.get("page", 1) or 1), 1) if str(args.get("page", "1")).isdigit() else 1
+    limit = 25
+    try:
+        result = _action("letter_list", {**filters, "limit": limit, "offset": (page - 1) * limit})
+        errors: dict[str, Any] = {}
+    except tk.ValidationError as err:
+        result, errors = {"count": 0, "results": []}, err.error_dict
+    return tk.render("sopsektoral/letter_list.html", {
+        "result": result, "filters": filters, "errors": errors, "page": page, "limit": limit,
+        "states": [(s, workflow.state_label(s)) for s in workflow.LETTER_STATES],
+        "organizations": _organizations(),
+    })
+
+
+def _organizations() -> list[dict[str, Any]]:
+    return tk.get_action("organization_list")(
+        {}, {"all_fields": True, "limit": 1000, "sort": "title asc"}
+    )
+
+
+def _letter_form_data() -> dict[str, Any]:
+    form = tk.request.form
+    return {
+        "subject": form.get("subject", ""),
+        "body": form.get("body", ""),
+        "data_year": form.get("data_year", ""),
+        "sifat": form.get("sifat", "biasa"),
+        "lampiran": form.get("lampiran", ""),
+        "tembusan": form.get("tembusan", ""),
+        "items": form.getlist("items"),
+    }
+
+
+def _render_letter_form(data: dict[str, Any], errors: dict[str, Any], summary: list[str],
+                        letter: dict[str, Any] | None = None) -> str:
+    year = data.get("data_year") or (letter or {}).get("data_year")
+    entries: list[dict[str, Any]] = []
+    if str(year).isdigit():
+        entries = _action("daftar_data_list", {"year": int(year), "limit": 1000})["results"]
+    by_org: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        by_org.setdefault(entry["owner_org"], {"title": entry["organization_title"], "entries": []})["entries"].append(entry)
+    tembusan = data.get("tembusan")
+    if isinstance(tembusan, list):
+        data = dict(data, tembusan="\n".join(tembusan))
+    return tk.render("sopsektoral/letter_form.html", {
+        "data": data, "errors": errors, "error_summary": summary, "letter": letter,
+        "daftar_by_org": sorted(by_org.values(), key=lambda g: g["title"] or ""),
+        "selected": set(data.get("items") or []),
+    })
+
+
+@bp.route("/letter/new", methods=["GET", "POST"])
+def letter_new() -> Any:
+    tk.check_access("sopsektoral_letter_create", _context(), {})
+    if tk.request.method == "POST":
+        data = _letter_form_data()
+        try:
+            letter = _action("letter_create", data)
+        except tk.ValidationError as err:
+            return _render_letter_form(data, *_form_errors(err))
+        tk.h.flash_success(tk._("The draft letter was saved"))
+        return tk.redirect_to("sopsektoral.letter_read", id=letter["id"])
+    import datetime as dt
+
+    year = tk.request.args.get("data_year") or str(dt.date.today().year)
+    return _render_letter_form({
+        "data_year": year, "sifat": "biasa", "lampiran": tk._("1 (one) file"),
+        "subject": tk._("Request for sectoral statistics data of {year}").format(year=year),
+        "body": tk._(
+            "In the framework of One Data Indonesia (Satu Data Indonesia) in Kota Balikpapan and "
+            "in accordance with the Mayor's Decree on the list of data (SK Daftar Data), we kindly "
+            "ask you to provide the sectoral statistics data of {year} listed in the attachment, "
+            "through the portal data.balikpapan.go.id, with their metadata, within the time given "
+            "for each data item."
+        ).format(year=year),
+        "tembusan": "",
+        "items": [],
+    }, {}, [])
+
+
+@bp.route("/letter/<id>/edit", methods=["GET", "POST"])
+def letter_edit(id: str) -> Any:
+    letter = _action("letter_show", {"id": id})
+    tk.check_access("sopsektoral_letter_update", _context(), {"id": id})
+    if tk.request.method == "POST":
+        data = _letter_form_data()
+        try:
+            _action("letter_update", {"id": id, **data})
+        except tk.ValidationError as err:
+            return _render_letter_form(data, *_form_errors(err), letter=letter)
+        tk.h.flash_success(tk._("The draft letter was saved"))
+        return tk.redirect_to("sopsektoral.letter_read", id=id)
+    data = {k: letter[k] for k in ("subject", "body", "data_year", "sifat", "lampiran", "tembusan")}
+    data["items"] = [i["daftar_data_id"] for g in letter["organizations"] for i in g["items"]]
+    return _render_letter_form(data, {}, [], letter=letter)
+
+
+@bp.route("/letter/<id>")
+def letter_read(id: str) -> str:
+    letter = _action("letter_show", {"id": id})
+    try:
+        events = _action("event_list", {"letter_id": id})
+    except tk.NotAuthorized:  # OPD operators see the letter, not the internal log
+        events = []
+    return tk.render("sopsektoral/letter_read.html", {
+        "letter": letter, "events": events, "steps": sop.STEPS,
+    })
+
+
+@bp.route("/letter/<id>/<transition>", methods=["POST"])
+def letter_transition(id: str, transition: str) -> Any:
+    if transition not in TRANSITION_ACTIONS:
+        raise tk.ObjectNotFound(tk._("Not found"))
+    data = {"id": id}
+    note = tk.request.form.get("note", "").strip()
+    if note or transition == "return":
+        data["note"] = note
+    try:
+        letter = _action(f"letter_{transition}", data)
+    except tk.ValidationError as err:
+        for message in _form_errors(err)[1]:
+            tk.h.flash_error(message)
+    else:
+        tk.h.flash_success(tk._("Done: {action}. The letter is now: {state}.").format(
+            action=workflow.transition_label(transition), state=letter["state_label"]))
+    return tk.redirect_to("sopsektoral.letter_read", id=id)
+
+
+@bp.route("/daftar-data", methods=["GET", "POST"])
+def daftar_data() -> Any:
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=tk.request.full_path)
+    import_errors: list[str] = []
+    result = None
+    if tk.request.method == "POST":
+        upload = tk.request.files.get("upload")
+        try:
+            result = _action("daftar_data_import", {
+                "upload": upload, "dry_run": bool(tk.request.form.get("dry_run")),
+            })
+        except tk.ValidationError as err:
+            import_errors = _form_errors(err)[1]
+        else:
+            tk.h.flash_success(tk._(
+                "Daftar Data imported: {created} new, {updated} changed, {unchanged} unchanged"
+            ).format(**result) if not tk.request.form.get("dry_run") else tk._(
+                "The file is valid: {rows} rows").format(**result))
+    args = tk.request.args
+    filters = {k: args.get(k) for k in ("year", "owner_org", "q") if args.get(k)}
+    try:
+        entries = _action("daftar_data_list", {**filters, "limit": 1000})
+        errors: dict[str, Any] = {}
+    except tk.ValidationError as err:
+        entries, errors = {"count": 0, "results": []}, err.error_dict
+    may_import = tk.h.check_access("sopsektoral_daftar_data_import")
+    return tk.render("sopsektoral/daftar_data.html", {
+        "entries": entries, "filters": filters, "errors": errors, "import_errors": import_errors,
+        "may_import": may_import, "organizations": _organizations(),
+    })
+
+
+@bp.route("/officers", methods=["GET", "POST"])
+def officers() -> Any:
+    tk.check_access("sopsektoral_officer_assign", _context(), {})
+    data: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    summary: list[str] = []
+    if tk.request.method == "POST":
+        form = tk.request.form
+        if form.get("revoke"):
+            _action("officer_revoke", {"id": form["revoke"]})
+            tk.h.flash_success(tk._("The assignment was revoked"))
+            return tk.redirect_to("sopsektoral.officers")
+        data = {k: form.get(k, "").strip() for k in ("user", "position", "acting", "valid_from", "valid_until", "nip", "rank")}
+        try:
+            _action("officer_assign", {k: v for k, v in data.items() if v})
+        except tk.ValidationError as err:
+            errors, summary = _form_errors(err)
+        else:
+            tk.h.flash_success(tk._("The position was assigned"))
+            return tk.redirect_to("sopsektoral.officers")
+    return tk.render("sopsektoral/officers.html", {
+        "officers": _action("officer_list", {"include_past": True}),
+        "positions": [(p, sop.position_label(p)) for p in sop.POSITIONS],
+        "data": data, "errors": errors, "error_summary": summary,
+    })
