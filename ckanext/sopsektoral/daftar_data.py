@@ -73,17 +73,24 @@ def read_table(content: bytes, fmt: str) -> list[dict[str, Any]]:
 
 
 def _read_csv(content: bytes) -> list[dict[str, Any]]:
+    # Spreadsheets exported on Windows are often cp1252 rather than UTF-8.
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise tk.ValidationError({"upload": [tk._("Not a readable CSV file (save it as UTF-8 CSV)")]})
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = list(reader)
+    try:
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as err:
+        raise tk.ValidationError({"upload": [
+            tk._("Not a readable CSV file (save it as UTF-8 CSV)") + f": {err}"]})
     return _rows_from_matrix(rows)
 
 
@@ -91,12 +98,14 @@ def _read_xlsx(content: bytes) -> list[dict[str, Any]]:
     import openpyxl
 
     try:
+        # Read-only workbooks parse the sheet lazily: read it inside the try.
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            book.close()
     except Exception as err:  # openpyxl raises many kinds for a bad file
         raise tk.ValidationError({"upload": [tk._("Not a readable XLSX file: {error}").format(error=err)]})
-    sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
     return _rows_from_matrix(rows)
 
 

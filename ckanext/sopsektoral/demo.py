@@ -176,7 +176,10 @@ def load(echo: Callable[[str], None] = print) -> None:
 def _steps() -> Iterator[tuple[Callable[[], None], str]]:
     yield _load_users, f"{len(USERS)} users"
     yield _load_organizations, f"{len(OPDS)} OPD organizations"
+    yield _load_officers, "officers assigned to the SOP positions"
     yield _load_datasets, f"{len(DATASETS)} published datasets"
+    yield _load_daftar_data, f"Daftar Data {DAFTAR_YEAR}: {len(DAFTAR_DATA)} entries"
+    yield _load_letters, f"{len(LETTERS)} request letters, in every state"
 
 
 def _load_users() -> None:
@@ -252,3 +255,137 @@ def _upload_csv(package_id: str, filename: str, name: str, text: str) -> None:
         "url": filename,
         "upload": FileStorage(io.BytesIO(text.encode("utf-8")), filename, content_type="text/csv"),
     })
+
+
+def _as(user: str) -> dict:
+    return {"user": user, "ignore_auth": False}
+
+
+def _load_officers() -> None:
+    current = {(o["user_name"], o["position"]) for o in tk.get_action("sopsektoral_officer_list")(
+        _context(), {"include_past": True})}
+    for user in USERS:
+        if user.position and (user.name, user.position) not in current:
+            tk.get_action("sopsektoral_officer_assign")(_context(), {
+                "user": user.name, "position": user.position, "nip": user.nip, "rank": user.rank,
+                "valid_from": "2025-01-02",
+            })
+
+
+DAFTAR_YEAR = 2026
+
+# The SK Daftar Data 2026 (judul data, satuan) per OPD; the first entry of an
+# OPD with a published 2024 dataset names that dataset to receive the data.
+DAFTAR_DATA: tuple[tuple[str, str, str, str | None], ...] = (
+    ("dinas-kesehatan", "Jumlah Puskesmas menurut Kecamatan", "unit", "jumlah-puskesmas-menurut-kecamatan-2024"),
+    ("dinas-kesehatan", "Cakupan Imunisasi Dasar Lengkap menurut Kecamatan", "persen", None),
+    ("dinas-kesehatan", "Jumlah Tenaga Kesehatan menurut Jenis", "orang", None),
+    ("dinas-kesehatan", "Prevalensi Balita Stunting menurut Kelurahan", "persen", None),
+    ("dinas-pendidikan-dan-kebudayaan", "Jumlah Sekolah Dasar menurut Status dan Kecamatan", "unit",
+     "jumlah-sekolah-dasar-negeri-menurut-kecamatan-2024"),
+    ("dinas-pendidikan-dan-kebudayaan", "Jumlah Siswa SMP menurut Kecamatan", "orang", None),
+    ("dinas-pendidikan-dan-kebudayaan", "Jumlah Guru SD dan SMP menurut Status Kepegawaian", "orang", None),
+    ("dinas-kependudukan-dan-pencatatan-sipil", "Jumlah Penduduk menurut Kecamatan dan Jenis Kelamin", "jiwa",
+     "jumlah-penduduk-menurut-kecamatan-2024"),
+    ("dinas-kependudukan-dan-pencatatan-sipil", "Jumlah Kelahiran dan Kematian Tercatat", "jiwa", None),
+    ("dinas-pekerjaan-umum", "Panjang Jalan Kota menurut Kondisi", "km", "panjang-jalan-kota-menurut-kecamatan-2024"),
+    ("dinas-pekerjaan-umum", "Jumlah Jembatan menurut Kondisi", "unit", None),
+    ("dinas-lingkungan-hidup", "Timbulan Sampah menurut Kecamatan", "ton/hari", "timbulan-sampah-menurut-kecamatan-2024"),
+    ("dinas-lingkungan-hidup", "Luas Ruang Terbuka Hijau Publik", "hektare", None),
+    ("dinas-perhubungan", "Jumlah Trayek Angkutan Kota", "trayek", None),
+    ("dinas-perhubungan", "Jumlah Kecelakaan Lalu Lintas", "kejadian", None),
+    ("dinas-sosial", "Jumlah Penerima Bantuan Sosial menurut Kecamatan", "KK", None),
+    ("dinas-ketenagakerjaan", "Jumlah Pencari Kerja Terdaftar menurut Pendidikan", "orang", None),
+    ("dinas-penanaman-modal-dan-perizinan-terpadu", "Jumlah Izin Usaha Terbit", "izin", None),
+    ("dinas-komunikasi-dan-informatika", "Jumlah Titik WiFi Publik", "titik", None),
+    ("dinas-pemuda-olahraga-dan-pariwisata", "Jumlah Kunjungan Wisatawan", "orang", None),
+    ("dinas-perdagangan", "Jumlah Pasar Rakyat menurut Kecamatan", "unit", None),
+    ("dinas-pertanahan-dan-penataan-ruang", "Luas Wilayah menurut Kecamatan dan Kelurahan", "km2", None),
+    ("kecamatan-balikpapan-timur", "Jumlah RT menurut Kelurahan", "RT", None),
+    ("kecamatan-balikpapan-selatan", "Jumlah RT menurut Kelurahan", "RT", None),
+)
+
+
+def _load_daftar_data() -> None:
+    rows = [
+        {
+            "tahun": DAFTAR_YEAR, "opd": opd, "judul_data": title, "satuan": satuan,
+            "dataset": dataset or "", "frekuensi": "tahunan", "kode_wilayah": "64.71",
+            "klasifikasi_akses": "publik", "data_prioritas": "ya" if dataset else "tidak",
+            "metode_pengumpulan": "kompilasi_administrasi",
+        }
+        for opd, title, satuan, dataset in DAFTAR_DATA
+    ]
+    tk.get_action("sopsektoral_daftar_data_import")(_as("staf1"), {"rows": rows})
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoLetter:
+    subject: str
+    opds: tuple[str, ...]
+    state: str
+    returned_with: str | None = None
+
+
+LETTERS: tuple[DemoLetter, ...] = (
+    DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap I",
+               ("dinas-kesehatan", "dinas-pendidikan-dan-kebudayaan", "dinas-kependudukan-dan-pencatatan-sipil"),
+               "signed"),
+    DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap II",
+               ("dinas-pekerjaan-umum", "dinas-lingkungan-hidup"), "awaiting_signature"),
+    DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap III",
+               ("dinas-perhubungan", "dinas-sosial"), "awaiting_initial_sekretaris"),
+    DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap IV",
+               ("dinas-ketenagakerjaan", "dinas-penanaman-modal-dan-perizinan-terpadu"), "awaiting_initial_kabid"),
+    DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap V",
+               ("dinas-komunikasi-dan-informatika", "dinas-pemuda-olahraga-dan-pariwisata"), "draft",
+               returned_with="Mohon lampiran dilengkapi dengan daftar data Dispora sesuai SK."),
+    DemoLetter("Permintaan Data Kecamatan Tahun 2026",
+               ("kecamatan-balikpapan-timur", "kecamatan-balikpapan-selatan"), "draft"),
+    DemoLetter("Permintaan Data Perdagangan dan Pertanahan Tahun 2026 (dibatalkan)",
+               ("dinas-perdagangan", "dinas-pertanahan-dan-penataan-ruang"), "cancelled"),
+)
+
+LETTER_BODY = (
+    "Dalam rangka penyelenggaraan Satu Data Indonesia di Kota Balikpapan sebagaimana diatur dalam "
+    "Peraturan Wali Kota Balikpapan Nomor 28 Tahun 2020 tentang Penyelenggaraan Satu Data Terpadu "
+    "Pemerintah Daerah, serta berdasarkan Keputusan Wali Kota tentang Daftar Data Tahun {year}, "
+    "dengan hormat kami meminta Saudara menyampaikan data statistik sektoral sebagaimana tercantum "
+    "dalam lampiran surat ini melalui portal data.balikpapan.go.id, beserta metadatanya, paling lambat "
+    "1 (satu) minggu untuk setiap data sejak surat ini diterima.\n\n"
+    "Demikian disampaikan, atas perhatian dan kerja samanya diucapkan terima kasih."
+)
+
+# The SOP path to each state: (transition, demo user).
+_PATH = (
+    ("awaiting_initial_kabid", "submit", "kasi"),
+    ("awaiting_initial_sekretaris", "initial", "kabid"),
+    ("awaiting_signature", "initial", "sekretaris"),
+    ("signed", "sign", "kadis"),
+)
+
+
+def _load_letters() -> None:
+    existing = {r["subject"] for r in tk.get_action("sopsektoral_letter_list")(_context(), {"limit": 1000})["results"]}
+    entries = tk.get_action("sopsektoral_daftar_data_list")(_context(), {"year": DAFTAR_YEAR, "limit": 1000})["results"]
+    for spec in LETTERS:
+        if spec.subject in existing:
+            continue
+        items = [e["id"] for e in entries if model.Group.get(e["owner_org"]).name in spec.opds]
+        letter = tk.get_action("sopsektoral_letter_create")(_as("kasi"), {
+            "subject": spec.subject, "body": LETTER_BODY.format(year=DAFTAR_YEAR), "data_year": DAFTAR_YEAR,
+            "sifat": "penting", "lampiran": "1 (satu) berkas",
+            "tembusan": ["Wali Kota Balikpapan (sebagai laporan)", "Sekretaris Daerah Kota Balikpapan"],
+            "items": items,
+        })
+        if spec.returned_with:
+            tk.get_action("sopsektoral_letter_submit")(_as("kasi"), {"id": letter["id"]})
+            tk.get_action("sopsektoral_letter_return")(_as("kabid"), {"id": letter["id"], "note": spec.returned_with})
+        if spec.state == "cancelled":
+            tk.get_action("sopsektoral_letter_cancel")(_as("kasi"), {
+                "id": letter["id"], "note": "Digabung ke surat Tahap berikutnya."})
+            continue
+        for state, transition, user in _PATH:
+            if letter["state"] == spec.state:
+                break
+            letter = tk.get_action(f"sopsektoral_letter_{transition}")(_as(user), {"id": letter["id"]})

@@ -61,8 +61,10 @@ def upload(content: bytes, filename: str) -> FileStorage:
     return FileStorage(io.BytesIO(content), filename)
 
 
-def import_file(content: bytes, filename: str = "daftar.csv", who: Any = None, **extra: Any) -> dict[str, Any]:
-    """Import through the action, as a holder of staf_statistik unless told otherwise."""
+def import_file(
+    content: bytes, filename: str = "daftar.csv", who: Any = None, **extra: Any
+) -> dict[str, Any]:
+    """Import through the action: as ``who`` (with the auth check), or with ignore_auth."""
     context = as_user(who) if who is not None else {"ignore_auth": True}
     return call_action("sopsektoral_daftar_data_import", context, upload=upload(content, filename), **extra)
 
@@ -141,7 +143,8 @@ class TestImportFromFiles:
         assert entries["Jumlah Puskesmas menurut Kecamatan"]["metadata"]["kode_wilayah"] == "64.71.01"
         assert entries["Cakupan Imunisasi Dasar Lengkap"]["metadata"]["kode_wilayah"] == (
             "64.71.01,64.71.02,64.71.03.1001")
-        assert entries["Jumlah Trayek Angkutan Kota"]["metadata"] == {"satuan": "trayek", "frekuensi": "bulanan"}
+        assert entries["Jumlah Trayek Angkutan Kota"]["metadata"] == {
+            "satuan": "trayek", "frekuensi": "bulanan"}
         assert {e["year"] for e in entries.values()} == {2026}
 
     def test_format_parameter_overrides_the_file_name(self, cast):
@@ -205,7 +208,8 @@ def test_every_bad_row_is_reported_with_spreadsheet_numbering(cast):
         ["", "dinas-kesehatan", "", "", "", ""],                             # row 6
     ]
     errors = row_errors(csv_bytes(rows))
-    assert errors[0] == 'Row 4, column opd: Unknown OPD "Dinas Pariwisata" (use the organization\'s name or title)'
+    assert errors[0] == (
+        'Row 4, column opd: Unknown OPD "Dinas Pariwisata" (use the organization\'s name or title)')
     assert [e.split(":", 1)[0] for e in errors] == [
         "Row 4, column opd",
         "Row 5, column frekuensi",
@@ -217,7 +221,8 @@ def test_every_bad_row_is_reported_with_spreadsheet_numbering(cast):
 
 def test_xlsx_rows_are_numbered_as_in_the_spreadsheet(cast):
     """In an XLSX an empty row between data rows keeps the numbering of the sheet."""
-    rows = [ROWS[0], [None] * 6, ROWS[1], [2026, "dinas-kesehatan", "Rasio Dokter", "rasio", "tahunan", "32.73"]]
+    bad = [2026, "dinas-kesehatan", "Rasio Dokter", "rasio", "tahunan", "32.73"]
+    rows = [ROWS[0], [None] * 6, ROWS[1], bad]
     errors = row_errors(xlsx_bytes(rows), "daftar.xlsx")
     assert [e.split(":", 1)[0] for e in errors] == ["Row 5, column kode_wilayah"]
 
@@ -238,7 +243,8 @@ def test_same_title_for_another_year_or_opd_is_not_a_duplicate(cast):
 
 def test_dataset_of_another_opd_is_refused(cast):
     """A ``dataset`` column naming a dataset of another OPD is an error of that row and column."""
-    sectoral_dataset(name="jumlah-trayek", title="Jumlah Trayek Angkutan Kota", owner_org=cast.other_opd["id"])
+    sectoral_dataset(name="jumlah-trayek", title="Jumlah Trayek Angkutan Kota",
+                     owner_org=cast.other_opd["id"])
     header = [*HEADER, "dataset"]
     rows = [[*ROWS[2], "jumlah-trayek"], [*ROWS[0], "jumlah-trayek"]]
     errors = row_errors(csv_bytes(rows, header=header))
@@ -315,7 +321,8 @@ def _damaged_sheet_xlsx() -> bytes:
 @pytest.mark.parametrize("make_content, filename, field, fragment", [
     (lambda: csv_bytes(ROWS, header=["tahun", "opd", "satuan"]), "daftar.csv", "upload", "judul_data"),
     (lambda: csv_bytes([], header=["Tahun Data", "Judul"]), "daftar.csv", "upload", "opd"),
-    (lambda: xlsx_bytes([r[:2] for r in ROWS], header=["tahun", "opd"]), "daftar.xlsx", "upload", "judul_data"),
+    (lambda: xlsx_bytes([r[:2] for r in ROWS], header=["tahun", "opd"]), "daftar.xlsx", "upload",
+     "judul_data"),
     (lambda: b"", "daftar.csv", "upload", "empty"),
     (lambda: b"\xef\xbb\xbf", "daftar.csv", "upload", "empty"),
     (lambda: b"\r\n\r\n", "daftar.csv", "upload", "Missing columns"),
@@ -325,20 +332,10 @@ def _damaged_sheet_xlsx() -> bytes:
     (lambda: csv_bytes(ROWS), "daftar.xls", "format", "CSV or XLSX"),
     (lambda: b"this is not a spreadsheet", "daftar.xlsx", "upload", "XLSX"),
     (lambda: xlsx_bytes(ROWS)[:2000], "daftar.xlsx", "upload", "XLSX"),
-    pytest.param(
-        _damaged_sheet_xlsx, "daftar.xlsx", "upload", "XLSX", id="xlsx-damaged-sheet-xml",
-        marks=pytest.mark.xfail(
-            reason="BUG: daftar_data._read_xlsx only guards load_workbook(); in read-only mode the sheet "
-                   "XML is parsed lazily by iter_rows(), whose xml ParseError escapes as a 500",
-            strict=True),
-    ),
-    pytest.param(
-        lambda: xlsx_bytes(ROWS), "daftar.csv", "upload", "", id="xlsx-saved-as-csv",
-        marks=pytest.mark.xfail(
-            reason="BUG: daftar_data._read_csv falls back to cp1252, which cannot decode bytes such as "
-                   "0x81; the UnicodeDecodeError escapes instead of a ValidationError",
-            strict=True),
-    ),
+    # The sheet's XML is parsed lazily in read-only mode: its errors too are field errors.
+    (_damaged_sheet_xlsx, "daftar.xlsx", "upload", "XLSX"),
+    # Bytes neither UTF-8 nor cp1252 can decode.
+    (lambda: xlsx_bytes(ROWS), "daftar.csv", "upload", "CSV"),
 ], ids=[
     "missing-judul-data-column", "header-only-missing-opd", "xlsx-missing-column", "empty-file", "bom-only",
     "blank-lines-only", "empty-xlsx", "pdf", "no-extension", "old-xls", "xlsx-not-a-zip", "xlsx-truncated",
@@ -420,7 +417,8 @@ class TestCli:
         """A file with a bad row exits 1, prints each error with its row and column, imports nothing."""
         from ckanext.sopsektoral.cli import sopsektoral
 
-        rows = [ROWS[0], [2026, "Dinas Pariwisata", "Jumlah Kunjungan Wisatawan", "orang", "bulanan", "32.73"]]
+        bad = [2026, "Dinas Pariwisata", "Jumlah Kunjungan Wisatawan", "orang", "bulanan", "32.73"]
+        rows = [ROWS[0], bad]
         path = tmp_path / "daftar.csv"
         path.write_bytes(csv_bytes(rows, delimiter=";"))
         result = cli.invoke(sopsektoral, ["daftar-data", "import", str(path)])
