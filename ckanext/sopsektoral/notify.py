@@ -37,7 +37,32 @@ def holders_of(session: Any, positions: set[str]) -> list[str]:
     ).scalars())
 
 
+def org_editors(session: Any, org_ids: set[str]) -> list[str]:
+    """User ids of the editors and admins of these organizations (the OPD operators)."""
+    if not org_ids:
+        return []
+    return list(session.execute(
+        sa.select(model.Member.table_id).where(
+            model.Member.group_id.in_(org_ids), model.Member.table_name == "user",
+            model.Member.state == "active", model.Member.capacity.in_(["editor", "admin"]),
+        ).distinct()
+    ).scalars())
+
+
 def recipients(session: Any, letter: Letter, event: Event) -> list[str]:
+    from ckanext.sopsektoral.model import LetterItem
+
+    if event.item_id:
+        item = session.get(LetterItem, event.item_id)
+        if event.action == "item_submit":
+            return [item.claimed_by] if item.claimed_by else holders_of(session, {sop.STAF_STATISTIK})
+        if event.action in ("item_return", "item_verify"):
+            return org_editors(session, {item.owner_org})
+        return []
+    if event.action == "send":
+        orgs = set(session.execute(sa.select(LetterItem.owner_org).where(
+            LetterItem.letter_id == letter.id)).scalars())
+        return org_editors(session, orgs)
     if event.action == "return":
         return [letter.created_by]
     if event.action == "sign":
@@ -60,6 +85,11 @@ def queue_for_transition(session: Any, letter: Letter, event: Event) -> list[int
     return [row.id for row in rows]
 
 
+def queue_for_item(session: Any, item: Any, event: Event) -> list[int]:
+    letter = session.get(Letter, item.letter_id)
+    return queue_for_transition(session, letter, event)
+
+
 def enqueue(ids: list[int]) -> None:
     """Hand the notifications to a worker; if Redis is down they wait for the sweep."""
     if not ids:
@@ -76,6 +106,8 @@ def enqueue(ids: list[int]) -> None:
 
 
 def _message(letter: Letter, event: Event) -> tuple[str, str]:
+    if event.item_id:
+        return _item_message(letter, event)
     url = f"{tk.config.get('ckan.site_url', '').rstrip('/')}/sopsektoral/letter/{letter.id}"
     subject = tk._("[{site}] Request letter: {state}").format(
         site=tk.config.get("ckan.site_title"), state=workflow.state_label(letter.state))
@@ -90,6 +122,31 @@ def _message(letter: Letter, event: Event) -> tuple[str, str]:
     if deadline:
         lines.append(tk._("Due: {deadline} (UTC)").format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
     lines.append(url)
+    return subject, "\n\n".join(lines)
+
+
+def _item_message(letter: Letter, event: Event) -> tuple[str, str]:
+    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.model import LetterItem
+
+    item = model.Session.get(LetterItem, event.item_id)
+    site = tk.config.get("ckan.site_url", "").rstrip("/")
+    pkg = model.Package.get(item.dataset_id) if item.dataset_id else None
+    subject = tk._("[{site}] Requested data: {state}").format(
+        site=tk.config.get("ckan.site_title"), state=collection.item_state_label(item.state))
+    lines = [
+        tk._("\"{title}\" (data year {year}, letter {number}) is now: {state}.").format(
+            title=item.title, year=letter.data_year, number=letter.number or "",
+            state=collection.item_state_label(item.state)),
+        tk._("{action} by {user}.").format(action=event.action, user=event.actor_name),
+    ]
+    if event.note:
+        lines.append(tk._("Note: {note}").format(note=event.note))
+    deadline = collection.item_deadline(item)
+    if deadline:
+        lines.append(tk._("Due: {deadline} (UTC)").format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
+    if pkg is not None:
+        lines.append(f"{site}/dataset/{pkg.name}")
     return subject, "\n\n".join(lines)
 
 

@@ -8,7 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.sopsektoral import status
+from ckanext.sopsektoral import permissions, status, workflow
 
 
 @tk.blanket.actions
@@ -18,10 +18,12 @@ from ckanext.sopsektoral import status
 @tk.blanket.blueprints
 @tk.blanket.cli
 @tk.blanket.config_declarations
-class SopsektoralPlugin(DefaultTranslation, p.SingletonPlugin):
+class SopsektoralPlugin(permissions.PermissionLabels, DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IFacets, inherit=True)
 
     # IConfigurer
 
@@ -37,3 +39,21 @@ class SopsektoralPlugin(DefaultTranslation, p.SingletonPlugin):
 
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return status.update_index_dict(pkg_dict)
+
+    # IFacets
+
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        facets_dict["tahun_data"] = tk._("Data year")
+        user = workflow.current_user({"user": tk.current_user.name if tk.current_user else None}) \
+            if _has_request() else None
+        # The SOP status is internal: offered to Diskominfo officers and sysadmins.
+        if user is not None and (user.sysadmin or workflow.is_officer(user)):
+            facets_dict["sop_status"] = tk._("SOP status")
+            facets_dict["sop_overdue"] = tk._("Overdue")
+        return facets_dict
+
+
+def _has_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()

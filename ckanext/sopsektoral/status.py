@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
+from ckan import model
+
 # The read-only fields the dataset schema declares (schemas/dataset.yaml).
 FIELDS = (
     "sop_status",
@@ -20,9 +24,35 @@ FIELDS = (
 )
 
 
+def current_item(package_id: str) -> Any:
+    """The newest letter item that asks for this dataset, with its letter, or None."""
+    from ckanext.sopsektoral.model import Letter, LetterItem
+
+    return model.Session.execute(
+        sa.select(LetterItem, Letter).join(Letter, Letter.id == LetterItem.letter_id)
+        .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
+        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
+    ).first()
+
+
 def dataset_status_fields(package_id: str) -> dict[str, Any]:
     """The SOP fields of one dataset; all None while no letter asks for it."""
-    return dict.fromkeys(FIELDS)
+    row = current_item(package_id)
+    if row is None:
+        return dict.fromkeys(FIELDS)
+    from ckanext.sopsektoral import collection
+
+    item = collection.dictize_items({"ignore_auth": True}, [row], None)[0]
+    return {
+        "sop_status": item["state"],
+        "sop_letter_number": item["letter_number"],
+        "sop_deadline": item["deadline"],
+        "sop_overdue": item["overdue"],
+        "sop_submitted_at": item["submitted_at"],
+        "sop_submitted_by": item["submitted_by"],
+        "sop_verified_at": item["verified_at"],
+        "sop_verified_by": item["verified_by"],
+    }
 
 
 def update_index_dict(pkg_dict: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,14 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         AWAITING_SIGNATURE: DRAFT,
     },
     "cancel": {DRAFT: CANCELLED},
+    "send": {SIGNED: SENT},
+}
+
+# Transitions outside the letter's approval chain, with the positions that do
+# them: sending opens SOP step 5, whose executor is the statistics staff (the
+# section head who drafted the letter may send it too).
+TRANSITION_EXECUTORS: dict[str, tuple[str, ...]] = {
+    "send": (sop.STAF_STATISTIK, sop.KEPALA_SEKSI),
 }
 
 # Transitions in which the drafter of the letter may not act (no self-approval).
@@ -107,6 +115,8 @@ def deadline_of(state: str, since: dt.datetime) -> dt.datetime | None:
 
 def executors(transition: str) -> set[str]:
     """Positions the SOP names for ``transition`` (from any state it leaves)."""
+    if transition in TRANSITION_EXECUTORS:
+        return set(TRANSITION_EXECUTORS[transition])
     return {p for p in (executor_of(s) for s in TRANSITIONS[transition]) if p}
 
 
@@ -167,6 +177,8 @@ def turns_of(user: model.User | None, transition: str) -> list[str]:
     if _is_sysadmin(user):
         return list(leaves)
     held = {o.position for o in positions_held(user)}
+    if transition in TRANSITION_EXECUTORS:
+        return list(leaves) if held & set(TRANSITION_EXECUTORS[transition]) else []
     return [state for state in leaves if executor_of(state) in held]
 
 

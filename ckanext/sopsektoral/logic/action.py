@@ -19,7 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.sopsektoral import config, daftar_data, jobs, notify, sop, workflow
+from ckanext.sopsektoral import collection, config, daftar_data, jobs, notify, sop, status, workflow
 from ckanext.sopsektoral.logic import schema
 from ckanext.sopsektoral.model import (
     DaftarData,
@@ -51,6 +51,16 @@ __all__ = [
     "sopsektoral_letter_return",
     "sopsektoral_letter_cancel",
     "sopsektoral_event_list",
+    "sopsektoral_letter_send",
+    "sopsektoral_item_list",
+    "sopsektoral_item_show",
+    "sopsektoral_item_submit",
+    "sopsektoral_item_claim",
+    "sopsektoral_item_verify",
+    "sopsektoral_item_return",
+    "sopsektoral_item_publish",
+    "sopsektoral_status_show",
+    "package_update",
 ]
 
 
@@ -390,6 +400,8 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
     :type owner_org: string
     :param q: words in the title (optional)
     :type q: string
+    :param ids: only these entries (optional)
+    :type ids: list of strings
     :param limit: page size (default 100)
     :type limit: int
     :param offset: page start (default 0)
@@ -455,6 +467,12 @@ def _letter_dict(context: Context, letter: Letter, with_items: bool = True) -> d
         "created_by": creator.name if creator else letter.created_by,
         "modified": iso(letter.modified),
         "available_actions": workflow.available_transitions(context, letter),
+        "send_state": letter.send_state,
+        "send_total": letter.send_total,
+        "send_done": letter.send_done,
+        "send_error": letter.send_error,
+        "sent_at": iso(letter.sent_at),
+        "verification_opened_at": iso(collection.verification_opened_at(letter)),
     }
     if with_items:
         items = workflow.items_of(model.Session, letter.id)
@@ -719,7 +737,7 @@ def _transition(context: Context, data_dict: DataDict, name: str, sch: dict[str,
     from_state = letter.state
     if name == "submit" and not workflow.items_of(model.Session, letter.id):
         raise tk.ValidationError({"items": [tk._("Choose at least one data item from the Daftar Data")]})
-    actor = workflow.actor_for(context, [workflow.executor_of(from_state)])
+    actor = workflow.actor_for(context, workflow.executors(name))
     if name in workflow.APPROVALS and actor.user_id == letter.created_by:
         raise tk.NotAuthorized(tk._("The drafter of a letter cannot approve it"))
     now = utcnow()
@@ -863,3 +881,391 @@ def sopsektoral_event_list(context: Context, data_dict: DataDict) -> list[dict[s
         )
         out.append(entry)
     return out
+
+
+# ---------------------------------------------------------------- SOP steps 5 and 6
+
+@_atomic
+def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Send a signed letter to its OPDs (SOP step 5 starts). Statistics staff
+    or the Kepala Seksi Statistik.
+
+    Each item gets its dataset in its OPD's organization: the existing dataset
+    the Daftar Data entry names (kept private while collected), or a new
+    private one prefilled with the entry's metadata; and its deadline (the
+    collection step's standard time). The OPDs' operators are notified. A
+    letter of more than 20 items is sent by a background job whose progress
+    ``sopsektoral_letter_show`` reports (``send_state``, ``send_done``,
+    ``send_total``); sending again after a failure creates nothing twice.
+
+    :param id: the letter's id
+    :type id: string
+    :returns: the letter
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_send", context, data_dict)
+    data = _validate(data_dict, schema.letter_transition(), context)
+    letter = workflow.lock_letter(model.Session, data["id"])
+    _check_may_act(context, "send", letter)
+    workflow.require_turn(context, letter, "send")
+    if letter.send_state in ("queued", "running"):
+        raise tk.ValidationError({"state": [tk._("The letter is already being sent")]})
+    items = workflow.items_of(model.Session, letter.id)
+    letter.send_state = "queued"
+    letter.send_total = len(items)
+    letter.send_done = sum(1 for i in items if i.dataset_id)
+    letter.send_error = None
+    actor = workflow.actor_for(context, workflow.executors("send"))
+    _commit(context)
+    if len(items) > collection.SYNC_SEND_LIMIT:
+        tk.enqueue_job(jobs.send_letter, [letter.id, actor.name, data.get("note")],
+                       title=f"sopsektoral: send letter {letter.number}", queue=jobs.queue_name(),
+                       rq_kwargs={"job_timeout": 3600})
+    else:
+        jobs.send_letter(letter.id, actor.name, data.get("note"))
+    return _letter_dict(context, _get_letter(letter.id))
+
+
+def _item_filters(data: dict[str, Any]) -> dict[str, Any]:
+    filters = {k: data[k] for k in ("year", "letter_id", "overdue", "q", "sort", "limit", "offset", "unclaimed")
+               if data.get(k) not in (None, "")}
+    if data.get("owner_org"):
+        filters["owner_org"] = _org_id(data["owner_org"])
+    if data.get("state"):
+        filters["state"] = data["state"]
+    if data.get("claimed_by"):
+        user = model.User.get(data["claimed_by"])
+        if user is None:
+            raise tk.ValidationError({"claimed_by": [tk._("Not found: {ids}").format(ids=data["claimed_by"])]})
+        filters["claimed_by"] = user.id
+    return filters
+
+
+@tk.side_effect_free
+def sopsektoral_item_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Data items of sent letters: the verification queue for statistics staff
+    (every OPD), and what is asked of their OPD for its operators.
+
+    :param owner_org: only this OPD's (optional)
+    :type owner_org: string
+    :param year: only this data year (optional)
+    :type year: int
+    :param letter_id: only this letter's (optional)
+    :type letter_id: string
+    :param state: only items in these states: requested, submitted, returned, verified (optional)
+    :type state: list of strings
+    :param overdue: only items past their deadline (optional)
+    :type overdue: bool
+    :param claimed_by: only items claimed by this user (optional)
+    :type claimed_by: string
+    :param unclaimed: only items nobody claimed (optional)
+    :type unclaimed: bool
+    :param q: words in the title (optional)
+    :type q: string
+    :param sort: ``deadline`` (default), ``submitted``, ``organization``, ``title`` or ``state``
+    :type sort: string
+    :param limit: page size (default 50)
+    :type limit: int
+    :param offset: page start (default 0)
+    :type offset: int
+    :returns: ``count`` and ``results``: items with their letter, OPD, dataset,
+        ``state``, ``deadline`` and ``overdue``, the verification clock
+        (``verification_opened_at``, ``verification_deadline``), claim, and
+        ``available_actions`` for the caller
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_item_list", context, data_dict)
+    data = _validate(data_dict, schema.item_list(), context)
+    count, results = collection.query_items(context, _item_filters(data))
+    return {"count": count, "results": results}
+
+
+def _item_or_404(context: Context, item_id: str) -> dict[str, Any]:
+    row = model.Session.execute(
+        sa.select(LetterItem, Letter).join(Letter, Letter.id == LetterItem.letter_id)
+        .where(LetterItem.id == item_id, LetterItem.state.isnot(None))
+    ).first()
+    if row is None:
+        raise tk.ObjectNotFound(tk._("Data item not found"))
+    return collection.dictize_items(context, [row], workflow.current_user(context))[0]
+
+
+@tk.side_effect_free
+def sopsektoral_item_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One data item, with its checklist and the results of the automatic checks.
+
+    :param id: the item's id
+    :type id: string
+    :returns: the item (see ``sopsektoral_item_list``) with ``check_results``
+        and ``checklist``
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_item_show", context, data_dict)
+    data = _validate(data_dict, schema.id_only(), context)
+    item = _item_or_404(context, data["id"])
+    item["check_results"] = model.Session.get(LetterItem, data["id"]).check_results or []
+    return item
+
+
+def _finish_item(context: Context, item: LetterItem, letter: Letter, action: str, actor: workflow.Actor,
+                 from_state: str, note: str | None = None) -> dict[str, Any]:
+    """Log the item's transition, reindex its dataset, commit (all or nothing)."""
+    event = workflow.append_event(
+        model.Session, action=f"item_{action}", actor=actor, letter=letter, item_id=item.id,
+        from_state=from_state, to_state=item.state, note=note,
+    )
+    pending = notify.queue_for_item(model.Session, item, event)
+    model.Session.flush()
+    collection.reindex(item.dataset_id)
+    _commit(context)
+    if not context.get("defer_commit"):
+        notify.enqueue(pending)
+    return _item_or_404(context, item.id)
+
+
+@_atomic
+def sopsektoral_item_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Submit a requested (or returned) data item for verification. An editor or
+    admin of the item's OPD. The dataset needs at least one resource.
+
+    :param id: the item's id
+    :type id: string
+    :param note: a note for the verifiers (optional)
+    :type note: string
+    :returns: the item
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_item_submit", context, data_dict)
+    data = _validate(data_dict, schema.letter_transition(), context)
+    item, letter = collection.lock_item(data["id"])
+    from_state = item.state
+    item.state = collection.require_item_state(item, "submit")
+    if not collection.resource_count(item.dataset_id):
+        raise tk.ValidationError({"resources": [tk._("Upload the data (at least one resource) before submitting")]})
+    now = utcnow()
+    actor = workflow.actor_for(context, [])
+    item.submitted_at = now
+    item.submitted_by = actor.user_id
+    collection.after_submit(letter, now)
+    model.Session.flush()
+    item.check_results = [r.as_dict() for r in collection_checks(item, letter)]
+    return _finish_item(context, item, letter, "submit", actor, from_state, data.get("note"))
+
+
+def collection_checks(item: LetterItem, letter: Letter) -> list[Any]:
+    from ckanext.sopsektoral import checks
+
+    try:
+        return checks.run_all(item, letter)
+    except Exception as err:  # a broken check must not block a submission
+        log.exception("sopsektoral: automatic checks of item %s failed", item.id)
+        return [checks.CheckResult("checks", None, tk._("The automatic checks failed: {error}").format(error=err))]
+
+
+@_atomic
+def sopsektoral_item_claim(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Claim a data item for verification, or assign it to a statistics officer.
+
+    Statistics staff claim for themselves; the Kepala Seksi Statistik may assign
+    to any statistics officer (``user``) or release (``user`` empty).
+
+    :param id: the item's id
+    :type id: string
+    :param user: who gets it (optional; default the caller; empty string releases it)
+    :type user: string
+    :returns: the item
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_item_claim", context, data_dict)
+    data = _validate(data_dict, schema.item_claim(), context)
+    item, letter = collection.lock_item(data["id"])
+    caller = workflow.current_user(context)
+    if "user" in data and data["user"] in ("", None):
+        target = None
+    elif data.get("user"):
+        target = model.User.get(data["user"])
+        if target is None:
+            raise tk.ValidationError({"user": [tk._("Not found: {ids}").format(ids=data["user"])]})
+    else:
+        target = caller
+    is_head = context.get("ignore_auth") or (caller and (caller.sysadmin or workflow.holds_any(caller, [sop.KEPALA_SEKSI])))
+    if target is not None and caller is not None and target.id != caller.id and not is_head:
+        raise tk.NotAuthorized(tk._("Only the Head of Statistics Section may assign items to others"))
+    if target is not None and not workflow.holds_any(target, [sop.STAF_STATISTIK, sop.KEPALA_SEKSI]) \
+            and not target.sysadmin:
+        raise tk.ValidationError({"user": [tk._("{user} is not a statistics officer").format(user=target.name)]})
+    if item.claimed_by and target is not None and item.claimed_by != target.id and not is_head:
+        holder = model.User.get(item.claimed_by)
+        raise tk.ValidationError({"id": [tk._("Already claimed by {user}").format(user=holder.name if holder else "?")]})
+    item.claimed_by = target.id if target else None
+    item.claimed_at = utcnow() if target else None
+    actor = workflow.actor_for(context, [sop.STAF_STATISTIK, sop.KEPALA_SEKSI])
+    return _finish_item(context, item, letter, "claim", actor, item.state,
+                        note=target.name if target else None)
+
+
+@_atomic
+def sopsektoral_item_verify(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Verify submitted data items (SOP step 6). Statistics staff.
+
+    Verification of a letter's items opens when all of them are submitted or
+    its collection window has closed. The dataset is published at once when
+    ``ckanext.sopsektoral.auto_publish`` is on (and its access classification
+    allows), otherwise it waits for ``sopsektoral_item_publish``.
+
+    :param id: the item's id (or ``ids`` for several at once)
+    :type id: string
+    :param ids: several items, verified all or none (optional)
+    :type ids: list of strings
+    :param checklist: the Satu Data checklist: ``standar_data``, ``metadata``,
+        ``interoperabilitas``, ``kode_referensi``, ``kebenaran``, ``kewajaran`` → true/false
+    :type checklist: dict
+    :param note: a note (optional)
+    :type note: string
+    :returns: the item, or ``{"results": [...]}`` for ``ids``
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_item_verify", context, data_dict)
+    data = _validate(data_dict, schema.item_verify(), context)
+    ids = data.get("ids") or ([data["id"]] if data.get("id") else [])
+    if not ids:
+        raise tk.ValidationError({"id": [tk._("Missing value")]})
+    results = []
+    for item_id in ids:
+        item, letter = collection.lock_item(item_id)
+        from_state = item.state
+        item.state = collection.require_item_state(item, "verify")
+        collection.require_verification_open(letter)
+        actor = workflow.actor_for(context, [sop.STAF_STATISTIK])
+        _check_claim(context, item, actor)
+        item.verified_at = utcnow()
+        item.verified_by = actor.user_id
+        item.checklist = data.get("checklist") or {}
+        if config.auto_publish():
+            try:
+                collection.publish(item, context)
+            except tk.ValidationError:
+                pass  # classified data stays private; publishing is refused, not the verification
+        event = workflow.append_event(
+            model.Session, action="item_verify", actor=actor, letter=letter, item_id=item.id,
+            from_state=from_state, to_state=item.state, note=data.get("note"),
+        )
+        notify.queue_for_item(model.Session, item, event)
+        model.Session.flush()
+        collection.reindex(item.dataset_id)
+        results.append(item.id)
+    _commit(context)
+    shown = [_item_or_404(context, i) for i in results]
+    return shown[0] if data.get("id") and not data.get("ids") else {"results": shown}
+
+
+def _check_claim(context: Context, item: LetterItem, actor: workflow.Actor) -> None:
+    if item.claimed_by and item.claimed_by != actor.user_id and not (actor.sysadmin or context.get("ignore_auth")):
+        holder = model.User.get(item.claimed_by)
+        raise tk.ValidationError({"id": [tk._("Claimed by {user}").format(user=holder.name if holder else "?")]})
+
+
+@_atomic
+def sopsektoral_item_return(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Return a submitted data item to its OPD for correction, with the reason.
+    Statistics staff. The OPD has the correction window (2 weeks by default,
+    ``ckanext.sopsektoral.step.correct.minutes``) to resubmit.
+
+    :param id: the item's id
+    :type id: string
+    :param note: what is wrong (required)
+    :type note: string
+    :param checklist: the Satu Data checklist as in ``sopsektoral_item_verify`` (optional)
+    :type checklist: dict
+    :returns: the item
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_item_return", context, data_dict)
+    data = _validate(data_dict, schema.item_return(), context)
+    item, letter = collection.lock_item(data["id"])
+    from_state = item.state
+    item.state = collection.require_item_state(item, "return")
+    collection.require_verification_open(letter)
+    actor = workflow.actor_for(context, [sop.STAF_STATISTIK])
+    _check_claim(context, item, actor)
+    now = utcnow()
+    item.returned_at = now
+    item.return_reason = data["note"]
+    item.correction_deadline = sop.step("correct").deadline(now)
+    item.checklist = data.get("checklist") or item.checklist
+    return _finish_item(context, item, letter, "return", actor, from_state, data["note"])
+
+
+@_atomic
+def sopsektoral_item_publish(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Publish verified datasets (make them public). Statistics staff or the
+    Kepala Seksi Statistik. Datasets classified ``terbatas`` or
+    ``dikecualikan`` are never published.
+
+    :param id: the item's id (or ``ids``)
+    :type id: string
+    :param ids: several items, all or none (optional)
+    :type ids: list of strings
+    :returns: the item, or ``{"results": [...]}`` for ``ids``
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_item_publish", context, data_dict)
+    data = _validate(data_dict, schema.item_publish(), context)
+    ids = data.get("ids") or ([data["id"]] if data.get("id") else [])
+    if not ids:
+        raise tk.ValidationError({"id": [tk._("Missing value")]})
+    actor = workflow.actor_for(context, [sop.STAF_STATISTIK, sop.KEPALA_SEKSI])
+    for item_id in ids:
+        item, letter = collection.lock_item(item_id)
+        if item.state != collection.VERIFIED:
+            raise tk.ValidationError({"state": [tk._("Only verified data can be published")]})
+        if item.published_at:
+            continue
+        collection.publish(item, context)
+        workflow.append_event(model.Session, action="item_publish", actor=actor, letter=letter,
+                              item_id=item.id, from_state=item.state, to_state=item.state)
+    _commit(context)
+    shown = [_item_or_404(context, i) for i in ids]
+    return shown[0] if data.get("id") and not data.get("ids") else {"results": shown}
+
+
+@tk.side_effect_free
+def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The SOP status of one dataset: status, letter, deadlines, history.
+
+    :param id: the dataset's id or name
+    :type id: string
+    :returns: the SOP fields as ``package_show`` has them (``sop_status``,
+        ``sop_letter_number``, ``sop_deadline``, ``sop_overdue``, submitted and
+        verified times and users), ``item`` (the data item, or None) and
+        ``history`` (its events, for Diskominfo officers)
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_status_show", context, data_dict)
+    data = _validate(data_dict, schema.id_only(), context)
+    pkg = model.Package.get(data["id"])
+    if pkg is None or pkg.state != "active":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    out: dict[str, Any] = {"id": pkg.id, "name": pkg.name, **status.dataset_status_fields(pkg.id)}
+    row = status.current_item(pkg.id)
+    out["item"] = collection.dictize_items(context, [row], workflow.current_user(context))[0] if row else None
+    user = workflow.current_user(context)
+    if row is not None and (context.get("ignore_auth") or workflow.is_officer(user) or (user and user.sysadmin)):
+        out["history"] = [e.dictize() for e in model.Session.execute(
+            sa.select(Event).where(Event.item_id == row[0].id).order_by(Event.seq)).scalars()]
+    else:
+        out["history"] = []
+    return out
+
+
+@tk.chained_action
+def package_update(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """Datasets under collection or verification stay private until verified
+    (invariant 6): an edit that would make one public is refused."""
+    package = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
+    if package is not None and not context.get("sopsektoral_internal") and collection.under_collection(package.id):
+        if "private" in data_dict and not tk.asbool(data_dict["private"]):
+            raise tk.ValidationError({"private": [tk._(
+                "This dataset is being collected or verified (SOP); it stays private until it is verified")]})
+        data_dict = dict(data_dict, private=True)
+    return up_func(context, data_dict)

@@ -5,6 +5,8 @@ sysadmins pass every check before these functions are called.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import AuthResult, Context, DataDict
@@ -30,6 +32,16 @@ __all__ = [
     "sopsektoral_letter_return",
     "sopsektoral_letter_cancel",
     "sopsektoral_event_list",
+    "sopsektoral_letter_send",
+    "sopsektoral_item_list",
+    "sopsektoral_item_show",
+    "sopsektoral_item_submit",
+    "sopsektoral_item_claim",
+    "sopsektoral_item_verify",
+    "sopsektoral_item_return",
+    "sopsektoral_item_publish",
+    "sopsektoral_status_show",
+    "package_show",
 ]
 
 
@@ -143,3 +155,96 @@ def sopsektoral_event_list(context: Context, data_dict: DataDict) -> AuthResult:
     if not (data_dict or {}).get("letter_id"):
         return _result(False, tk._("Only a sysadmin can read the whole event log"))
     return _officers_only(context)
+
+
+def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("send", context, data_dict)
+
+
+def _item(data_dict: DataDict) -> LetterItem | None:
+    item_id = (data_dict or {}).get("id")
+    return model.Session.get(LetterItem, item_id) if isinstance(item_id, str) else None
+
+
+def _org_member(user: model.User | None, org_id: str, capacities: tuple[str, ...]) -> bool:
+    if user is None:
+        return False
+    return model.Session.query(model.Member.id).filter(
+        model.Member.group_id == org_id, model.Member.table_name == "user",
+        model.Member.table_id == user.id, model.Member.state == "active",
+        model.Member.capacity.in_(capacities),
+    ).first() is not None
+
+
+def sopsektoral_item_list(context: Context, data_dict: DataDict) -> AuthResult:
+    # Officers see every OPD's items; OPD members their own (the action filters).
+    return _result(_user(context) is not None, tk._("Log in to see the requested data"))
+
+
+def sopsektoral_item_show(context: Context, data_dict: DataDict) -> AuthResult:
+    user = _user(context)
+    if workflow.is_officer(user):
+        return {"success": True}
+    item = _item(data_dict)
+    if item is not None and _org_member(user, item.owner_org, ("member", "editor", "admin")):
+        return {"success": True}
+    return _result(False, tk._("Only Diskominfo officers and the OPD asked may see this data item"))
+
+
+def sopsektoral_item_submit(context: Context, data_dict: DataDict) -> AuthResult:
+    item = _item(data_dict)
+    user = _user(context)
+    if item is None:
+        # Any OPD editor may try; the action answers for the item itself.
+        allowed = user is not None and bool(user.get_groups("organization", "editor"))
+        return _result(allowed, tk._("Only an editor of the OPD asked may submit its data"))
+    return _result(_org_member(user, item.owner_org, ("editor", "admin")),
+                   tk._("Only an editor of the OPD asked may submit its data"))
+
+
+def _verifiers(context: Context, positions: tuple[str, ...], message: str) -> AuthResult:
+    return _result(workflow.holds_any(_user(context), positions) is not None, message)
+
+
+def sopsektoral_item_claim(context: Context, data_dict: DataDict) -> AuthResult:
+    return _verifiers(context, (sop.STAF_STATISTIK, sop.KEPALA_SEKSI),
+                      tk._("Only statistics officers may claim data items"))
+
+
+def sopsektoral_item_verify(context: Context, data_dict: DataDict) -> AuthResult:
+    return _verifiers(context, (sop.STAF_STATISTIK,), tk._("Only the Statistics Staff may verify data (SOP step 6)"))
+
+
+def sopsektoral_item_return(context: Context, data_dict: DataDict) -> AuthResult:
+    return _verifiers(context, (sop.STAF_STATISTIK,), tk._("Only the Statistics Staff may return data (SOP step 6)"))
+
+
+def sopsektoral_item_publish(context: Context, data_dict: DataDict) -> AuthResult:
+    return _verifiers(context, (sop.STAF_STATISTIK, sop.KEPALA_SEKSI),
+                      tk._("Only statistics officers may publish verified data"))
+
+
+@tk.auth_allow_anonymous_access
+def sopsektoral_status_show(context: Context, data_dict: DataDict) -> AuthResult:
+    # Whoever may see the dataset may see its SOP status.
+    try:
+        tk.check_access("package_show", dict(context), {"id": (data_dict or {}).get("id")})
+    except tk.NotAuthorized:
+        return _result(False, tk._("Not authorized to see this dataset"))
+    except tk.ObjectNotFound:
+        pass  # the action answers NotFound
+    return {"success": True}
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def package_show(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Diskominfo officers read every OPD's datasets that a letter asks for (the
+    search index agrees through the ``sopsektoral-walidata`` label)."""
+    from ckanext.sopsektoral import collection
+
+    package = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
+    if package is not None and package.private and workflow.is_officer(_user(context)) \
+            and collection.in_workflow(package.id):
+        return {"success": True}
+    return next_auth(context, data_dict)

@@ -224,3 +224,90 @@ def event_list(
         "offset": [default(0), natural_number_validator],
         "__extras": [empty],
     }
+
+
+# ---------------------------------------------------------------- items
+
+@validator_args
+def item_list(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    boolean_validator: Validator,
+    natural_number_validator: Validator,
+    int_validator: Validator,
+    limit_to_configured_maximum: Validator,
+    default: Validator,
+    one_of: Validator,
+    empty: Validator,
+    sopsektoral_data_year: Validator,
+    sopsektoral_item_states: Validator,
+) -> Schema:
+    return {
+        "owner_org": [ignore_missing, unicode_safe],
+        "year": [ignore_missing, sopsektoral_data_year, int_validator],
+        "letter_id": [ignore_missing, unicode_safe],
+        "state": [ignore_missing, sopsektoral_item_states],
+        "overdue": [ignore_missing, boolean_validator],
+        "claimed_by": [ignore_missing, unicode_safe],
+        "unclaimed": [ignore_missing, boolean_validator],
+        "q": [ignore_missing, unicode_safe],
+        "sort": [default("deadline"), one_of(["deadline", "submitted", "organization", "title", "state"])],
+        "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
+        "offset": [default(0), natural_number_validator],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def item_claim(
+    not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator, empty: Validator
+) -> Schema:
+    return {
+        "id": [not_empty, unicode_safe],
+        "user": [ignore_missing, unicode_safe],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def item_verify(
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    empty: Validator,
+    sopsektoral_string_list: Validator,
+    sopsektoral_checklist: Validator,
+) -> Schema:
+    return {
+        "id": [ignore_missing, unicode_safe],
+        "ids": [ignore_missing, sopsektoral_string_list],
+        "checklist": [ignore_missing, sopsektoral_checklist],
+        "note": [ignore_missing, unicode_safe],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def item_return(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    empty: Validator,
+    sopsektoral_checklist: Validator,
+) -> Schema:
+    return {
+        "id": [not_empty, unicode_safe],
+        "note": [not_empty, unicode_safe],
+        "checklist": [ignore_missing, sopsektoral_checklist],
+        "__extras": [empty],
+    }
+
+
+@validator_args
+def item_publish(
+    ignore_missing: Validator, unicode_safe: Validator, empty: Validator, sopsektoral_string_list: Validator
+) -> Schema:
+    return {
+        "id": [ignore_missing, unicode_safe],
+        "ids": [ignore_missing, sopsektoral_string_list],
+        "__extras": [empty],
+    }

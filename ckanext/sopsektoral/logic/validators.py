@@ -20,6 +20,8 @@ __all__ = [
     "sopsektoral_validity",
     "sopsektoral_string_list",
     "sopsektoral_letter_state",
+    "sopsektoral_item_states",
+    "sopsektoral_checklist",
 ]
 
 # Standar Data Statistik Nasional codes, e.g. SP00055.00.00 (Peraturan BPS 4/2021).
@@ -137,3 +139,36 @@ def sopsektoral_letter_state(value: Any, context: Context) -> Any:
             tk._("Unknown state; use one of: {states}").format(states=", ".join(workflow.LETTER_STATES))
         )
     return value
+
+
+def sopsektoral_item_states(value: Any, context: Context) -> Any:
+    """One item state or several (a list, or comma separated)."""
+    from ckanext.sopsektoral import collection
+
+    states = sopsektoral_string_list(value, context)
+    unknown = [s for s in states if s not in collection.ITEM_STATES]
+    if unknown or not states:
+        raise tk.Invalid(
+            tk._("Unknown state; use one of: {states}").format(states=", ".join(collection.ITEM_STATES))
+        )
+    return states
+
+
+def sopsektoral_checklist(value: Any, context: Context) -> Any:
+    """The verifier's Satu Data checklist: known keys → true/false."""
+    import json
+
+    from ckanext.sopsektoral import collection
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise tk.Invalid(tk._("Expected a JSON object"))
+    if not isinstance(value, dict):
+        raise tk.Invalid(tk._("Expected a JSON object"))
+    unknown = [k for k in value if k not in collection.CHECKLIST]
+    if unknown:
+        raise tk.Invalid(tk._("Unknown checklist entries: {keys}; use: {known}").format(
+            keys=", ".join(unknown), known=", ".join(collection.CHECKLIST)))
+    return {k: tk.asbool(v) for k, v in value.items()}

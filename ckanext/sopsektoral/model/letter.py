@@ -30,6 +30,14 @@ class Letter(tk.BaseModel):
     created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     created_by = sa.Column(sa.UnicodeText, nullable=False)
     modified = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    # Sending (SOP step 5): progress of the job that creates the items' datasets.
+    send_state = sa.Column(sa.UnicodeText, nullable=True)  # queued, running, done, failed
+    send_total = sa.Column(sa.Integer, nullable=True)
+    send_done = sa.Column(sa.Integer, nullable=True)
+    send_error = sa.Column(sa.UnicodeText, nullable=True)
+    sent_at = sa.Column(sa.DateTime, nullable=True)
+    # Verification (SOP step 6) opens once every item is submitted (or the window closed).
+    all_submitted_at = sa.Column(sa.DateTime, nullable=True)
 
 
 class LetterItem(tk.BaseModel):
@@ -42,6 +50,22 @@ class LetterItem(tk.BaseModel):
     daftar_data_id = sa.Column(sa.UnicodeText, nullable=False)
     owner_org = sa.Column(sa.UnicodeText, nullable=False)
     title = sa.Column(sa.UnicodeText, nullable=False)
+    # Collection and verification, once the letter is sent.
+    dataset_id = sa.Column(sa.UnicodeText, nullable=True)
+    state = sa.Column(sa.UnicodeText, nullable=True)
+    deadline = sa.Column(sa.DateTime, nullable=True)
+    submitted_at = sa.Column(sa.DateTime, nullable=True)
+    submitted_by = sa.Column(sa.UnicodeText, nullable=True)
+    returned_at = sa.Column(sa.DateTime, nullable=True)
+    return_reason = sa.Column(sa.UnicodeText, nullable=True)
+    correction_deadline = sa.Column(sa.DateTime, nullable=True)
+    claimed_by = sa.Column(sa.UnicodeText, nullable=True)
+    claimed_at = sa.Column(sa.DateTime, nullable=True)
+    verified_at = sa.Column(sa.DateTime, nullable=True)
+    verified_by = sa.Column(sa.UnicodeText, nullable=True)
+    checklist = sa.Column(JSONB, nullable=True)
+    check_results = sa.Column(JSONB, nullable=True)
+    published_at = sa.Column(sa.DateTime, nullable=True)
 
 
 class LetterNumberSequence(tk.BaseModel):

@@ -1,0 +1,450 @@
+"""SOP steps 5 and 6: sending a signed letter, collecting each item, verifying it.
+
+An item is one data item asked of one OPD (LetterItem). Its states:
+``requested`` → ``submitted`` → ``verified``, or ``submitted`` → ``returned``
+→ ``submitted`` again. Every item transition locks the item's row, re-checks
+its state, appends one event, and reindexes the item's dataset before the
+transaction commits, so package_show, package_search and the SOP actions agree
+(a Solr failure fails the transition whole).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.sopsektoral import config, sop, workflow
+from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem
+from ckanext.sopsektoral.model.base import utcnow
+
+log = logging.getLogger(__name__)
+
+REQUESTED = "requested"
+SUBMITTED = "submitted"
+RETURNED = "returned"
+VERIFIED = "verified"
+ITEM_STATES = (REQUESTED, SUBMITTED, RETURNED, VERIFIED)
+
+ITEM_TRANSITIONS: dict[str, dict[str, str]] = {
+    "submit": {REQUESTED: SUBMITTED, RETURNED: SUBMITTED},
+    "verify": {SUBMITTED: VERIFIED},
+    "return": {SUBMITTED: RETURNED},
+}
+
+# Letters with more items than this are sent by a background job.
+SYNC_SEND_LIMIT = 20
+
+# Satu Data checklist of the verifier (domain brief §5), in order.
+CHECKLIST = (
+    "standar_data", "metadata", "interoperabilitas", "kode_referensi", "kebenaran", "kewajaran",
+)
+
+
+def checklist_label(key: str) -> str:
+    labels = {
+        "standar_data": tk._("Data standard: concept, definition, classification, measure and unit are filled in"),
+        "metadata": tk._("Metadata is complete (MS-Ind)"),
+        "interoperabilitas": tk._("Interoperable: an open, machine-readable format (CSV/XLSX)"),
+        "kode_referensi": tk._("Reference codes: Kemendagri region codes are used"),
+        "kebenaran": tk._("Correct: figures match the source"),
+        "kewajaran": tk._("Plausible: no implausible jumps from earlier years"),
+    }
+    return labels[key]
+
+
+def item_state_label(state: str | None) -> str:
+    labels = {
+        REQUESTED: tk._("Requested"),
+        SUBMITTED: tk._("Submitted"),
+        RETURNED: tk._("Returned for correction"),
+        VERIFIED: tk._("Verified"),
+    }
+    return labels.get(state or "", state or tk._("Not requested"))
+
+
+# ---------------------------------------------------------------- deadlines
+
+def item_deadline(item: LetterItem) -> dt.datetime | None:
+    """When the item's current step is due."""
+    if item.state == REQUESTED:
+        return item.deadline
+    if item.state == RETURNED:
+        return item.correction_deadline
+    if item.state == SUBMITTED:
+        letter = model.Session.get(Letter, item.letter_id)
+        opened = verification_opened_at(letter)
+        return opened + sop.step("verify").standard_time if opened else None
+    return None
+
+
+def is_overdue(item: LetterItem, now: dt.datetime | None = None) -> bool:
+    deadline = item_deadline(item)
+    return bool(deadline and (now or utcnow()) > deadline)
+
+
+def collection_closes(letter: Letter) -> dt.datetime | None:
+    """The end of the collection window: the latest item deadline."""
+    if letter.sent_at is None:
+        return None
+    return model.Session.execute(
+        sa.select(sa.func.max(LetterItem.deadline)).where(LetterItem.letter_id == letter.id)
+    ).scalar()
+
+
+def verification_opened_at(letter: Letter | None) -> dt.datetime | None:
+    """When verification of the letter's items opened: once all were submitted,
+    or when the collection window closed, whichever came first (SOP step 6)."""
+    if letter is None or letter.sent_at is None:
+        return None
+    if letter.all_submitted_at is not None:
+        return letter.all_submitted_at
+    closes = collection_closes(letter)
+    return closes if closes and utcnow() > closes else None
+
+
+# ---------------------------------------------------------------- sending
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:90].strip("-") or "data"
+
+
+def _free_name(base: str) -> str:
+    name, n = base, 1
+    while model.Session.execute(sa.select(model.Package.id).where(model.Package.name == name)).first():
+        n += 1
+        name = f"{base[:95]}-{n}"
+    return name
+
+
+def _site_context() -> dict[str, Any]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    return {"user": site_user["name"], "ignore_auth": True}
+
+
+def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> str:
+    """The id of the dataset that receives the item: the existing one the Daftar
+    Data names (made private while it is collected), or a new private one
+    prefilled with the entry's metadata."""
+    context = _site_context()
+    if entry.dataset_name:
+        pkg = model.Package.get(entry.dataset_name)
+        if pkg is not None and pkg.state == "active" and pkg.owner_org == item.owner_org:
+            if not pkg.private:
+                tk.get_action("package_patch")(dict(context, sopsektoral_internal=True), {
+                    "id": pkg.id, "private": True})
+            return pkg.id
+    metadata = dict(entry.metadata_fields or {})
+    data = {
+        "name": _free_name(_slug(f"{entry.title} {year}")),
+        "title": f"{entry.title} {year}" if str(year) not in entry.title else entry.title,
+        "owner_org": item.owner_org,
+        "private": True,
+        "tahun_data": str(year),
+        "klasifikasi_akses": metadata.pop("klasifikasi_akses", "publik"),
+        "notes": tk._("Requested by letter {number} (SK Daftar Data {year}).").format(
+            number=item_letter_number(item), year=year),
+        **metadata,
+    }
+    return tk.get_action("package_create")(dict(context, sopsektoral_internal=True), data)["id"]
+
+
+def item_letter_number(item: LetterItem) -> str:
+    letter = model.Session.get(Letter, item.letter_id)
+    return (letter.number or "") if letter else ""
+
+
+def send_items(letter_id: str, progress: Any = None) -> int:
+    """Give every item of the letter its dataset and deadline; returns how many
+    were done now. Items already done are skipped, so running it again after a
+    failure creates nothing twice. Commits after each item (visible progress)."""
+    letter = model.Session.get(Letter, letter_id)
+    now = utcnow()
+    done = 0
+    pending = list(model.Session.execute(
+        sa.select(LetterItem.id).where(LetterItem.letter_id == letter_id, LetterItem.dataset_id.is_(None))
+        .order_by(LetterItem.owner_org, LetterItem.title)
+    ).scalars())
+    for item_id in pending:
+        item = model.Session.execute(
+            sa.select(LetterItem).where(LetterItem.id == item_id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        if item.dataset_id is not None:
+            continue
+        entry = model.Session.get(DaftarData, item.daftar_data_id)
+        item.dataset_id = dataset_for_item(item, entry, letter.data_year)
+        item.state = REQUESTED
+        item.deadline = sop.step("collect").deadline(now)
+        letter.send_done = (letter.send_done or 0) + 1
+        model.Session.flush()
+        _reindex(item.dataset_id)
+        model.Session.commit()
+        done += 1
+        if progress is not None:
+            progress(letter.send_done, letter.send_total)
+    return done
+
+
+def _reindex(package_id: str) -> None:
+    from ckan.lib.search import rebuild
+
+    rebuild(package_id)
+
+
+def reindex(package_id: str) -> None:
+    """Reindex a dataset inside the current transaction (fails whole if Solr does)."""
+    _reindex(package_id)
+
+
+# ---------------------------------------------------------------- reading items
+
+def member_org_ids(user: model.User | None) -> set[str]:
+    if user is None:
+        return set()
+    return {g.id for g in user.get_groups("organization")}
+
+
+def sees_every_opd(context: dict[str, Any], user: model.User | None) -> bool:
+    """Diskominfo officers and sysadmins see every OPD's items (invariant 3)."""
+    if context.get("ignore_auth"):
+        return True
+    return bool(user and (user.sysadmin or workflow.is_officer(user)))
+
+
+def _overdue_condition(now: dt.datetime) -> Any:
+    """SQL for "the item's current step is past its deadline" (see item_deadline)."""
+    closes = (
+        sa.select(sa.func.max(LetterItem.deadline))
+        .where(LetterItem.letter_id == Letter.id).correlate(Letter).scalar_subquery()
+    )
+    opened = sa.func.coalesce(Letter.all_submitted_at, closes)
+    verify_time = sop.step("verify").standard_time
+    return sa.or_(
+        sa.and_(LetterItem.state == REQUESTED, LetterItem.deadline < now),
+        sa.and_(LetterItem.state == RETURNED, LetterItem.correction_deadline < now),
+        sa.and_(LetterItem.state == SUBMITTED, opened < now - verify_time, opened < now),
+    )
+
+
+def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """Items matching ``filters`` that the context's user may see, as dicts, in a
+    fixed number of queries whatever the number of items."""
+    user = workflow.current_user(context)
+    now = utcnow()
+    conditions: list[Any] = [LetterItem.state.isnot(None)]
+    if not sees_every_opd(context, user):
+        conditions.append(LetterItem.owner_org.in_(member_org_ids(user) or {""}))
+    if filters.get("owner_org"):
+        conditions.append(LetterItem.owner_org == filters["owner_org"])
+    if filters.get("letter_id"):
+        conditions.append(LetterItem.letter_id == filters["letter_id"])
+    if filters.get("year"):
+        conditions.append(Letter.data_year == filters["year"])
+    if filters.get("state"):
+        conditions.append(LetterItem.state.in_(filters["state"]))
+    if filters.get("overdue"):
+        conditions.append(_overdue_condition(now))
+    if filters.get("claimed_by"):
+        conditions.append(LetterItem.claimed_by == filters["claimed_by"])
+    if filters.get("unclaimed"):
+        conditions.append(LetterItem.claimed_by.is_(None))
+    if filters.get("q"):
+        conditions.append(LetterItem.title.ilike(f"%{filters['q']}%"))
+    if filters.get("dataset_id"):
+        conditions.append(LetterItem.dataset_id == filters["dataset_id"])
+    base = sa.select(LetterItem, Letter).join(Letter, Letter.id == LetterItem.letter_id).where(*conditions)
+    count = model.Session.execute(
+        sa.select(sa.func.count()).select_from(base.subquery())
+    ).scalar_one()
+    order = {
+        "deadline": [LetterItem.deadline.asc(), LetterItem.title],
+        "submitted": [LetterItem.submitted_at.asc().nulls_last(), LetterItem.title],
+        "organization": [LetterItem.owner_org, LetterItem.title],
+        "title": [LetterItem.title],
+        "state": [LetterItem.state, LetterItem.deadline],
+    }[filters.get("sort") or "deadline"]
+    rows = model.Session.execute(
+        base.order_by(*order).limit(filters.get("limit", 50)).offset(filters.get("offset", 0))
+    ).all()
+    return count, dictize_items(context, rows, user)
+
+
+def dictize_items(context: dict[str, Any], rows: list[Any], user: model.User | None) -> list[dict[str, Any]]:
+    """Items with their letter, OPD, dataset and people, in a fixed number of queries."""
+    if not rows:
+        return []
+    items = [r[0] for r in rows]
+    letters = {r[1].id: r[1] for r in rows}
+    orgs = dict(model.Session.execute(sa.select(model.Group.id, model.Group.title).where(
+        model.Group.id.in_({i.owner_org for i in items}))).all())
+    packages = {p.id: p for p in model.Session.execute(sa.select(
+        model.Package.id, model.Package.name, model.Package.private, model.Package.title).where(
+        model.Package.id.in_({i.dataset_id for i in items if i.dataset_id}))).all()}
+    user_ids = {u for i in items for u in (i.submitted_by, i.verified_by, i.claimed_by) if u}
+    users = dict(model.Session.execute(sa.select(model.User.id, model.User.name).where(
+        model.User.id.in_(user_ids))).all()) if user_ids else {}
+    closes = dict(model.Session.execute(
+        sa.select(LetterItem.letter_id, sa.func.max(LetterItem.deadline))
+        .where(LetterItem.letter_id.in_(letters)).group_by(LetterItem.letter_id)).all())
+    turns = _turns(context, user)
+    now = utcnow()
+    out = []
+    for item in items:
+        letter = letters[item.letter_id]
+        opened = letter.all_submitted_at or (closes.get(letter.id) if closes.get(letter.id)
+                                             and now > closes[letter.id] else None)
+        verify_deadline = opened + sop.step("verify").standard_time if opened else None
+        deadline = {REQUESTED: item.deadline, RETURNED: item.correction_deadline,
+                    SUBMITTED: verify_deadline}.get(item.state)
+        pkg = packages.get(item.dataset_id)
+        out.append({
+            "id": item.id,
+            "letter_id": letter.id,
+            "letter_number": letter.number,
+            "letter_subject": letter.subject,
+            "data_year": letter.data_year,
+            "owner_org": item.owner_org,
+            "organization_title": orgs.get(item.owner_org),
+            "title": item.title,
+            "daftar_data_id": item.daftar_data_id,
+            "dataset_id": item.dataset_id,
+            "dataset_name": pkg.name if pkg else None,
+            "dataset_private": pkg.private if pkg else None,
+            "state": item.state,
+            "state_label": item_state_label(item.state),
+            "deadline": workflow_iso(deadline),
+            "overdue": bool(deadline and now > deadline),
+            "collection_deadline": workflow_iso(item.deadline),
+            "submitted_at": workflow_iso(item.submitted_at),
+            "submitted_by": users.get(item.submitted_by),
+            "returned_at": workflow_iso(item.returned_at),
+            "return_reason": item.return_reason,
+            "correction_deadline": workflow_iso(item.correction_deadline),
+            "claimed_by": users.get(item.claimed_by),
+            "claimed_at": workflow_iso(item.claimed_at),
+            "verified_at": workflow_iso(item.verified_at),
+            "verified_by": users.get(item.verified_by),
+            "published": bool(item.published_at),
+            "published_at": workflow_iso(item.published_at),
+            "verification_opened_at": workflow_iso(opened),
+            "verification_deadline": workflow_iso(verify_deadline),
+            "checklist": item.checklist or {},
+            "available_actions": _available(item, opened, turns),
+        })
+    return out
+
+
+def workflow_iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _turns(context: dict[str, Any], user: model.User | None) -> dict[str, Any]:
+    """What the user may do to items, looked up once per request."""
+    if context.get("ignore_auth") or (user is not None and user.sysadmin):
+        return {"all": True, "orgs": set(), "positions": set(sop.POSITIONS), "user_id": user.id if user else None}
+    held = {o.position for o in workflow.positions_held(user)}
+    return {"all": False, "orgs": member_org_ids(user), "positions": held, "user_id": user.id if user else None}
+
+
+def _available(item: LetterItem, opened: dt.datetime | None, turns: dict[str, Any]) -> list[str]:
+    actions = []
+    if item.state in ITEM_TRANSITIONS["submit"] and (turns["all"] or item.owner_org in turns["orgs"]):
+        actions.append("submit")
+    verifier = turns["all"] or sop.STAF_STATISTIK in turns["positions"]
+    if item.state == SUBMITTED and opened and verifier and (
+        item.claimed_by in (None, turns["user_id"]) or turns["all"]
+    ):
+        actions += ["verify", "return"]
+    if item.state in (SUBMITTED, RETURNED, REQUESTED) and (verifier or sop.KEPALA_SEKSI in turns["positions"]):
+        actions.append("claim")
+    if item.state == VERIFIED and not item.published_at and (
+        turns["all"] or turns["positions"] & {sop.STAF_STATISTIK, sop.KEPALA_SEKSI}
+    ):
+        actions.append("publish")
+    return actions
+
+
+# ---------------------------------------------------------------- item transitions
+
+def lock_item(item_id: str) -> tuple[LetterItem, Letter]:
+    item = model.Session.execute(
+        sa.select(LetterItem).where(LetterItem.id == item_id, LetterItem.state.isnot(None))
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if item is None:
+        raise tk.ObjectNotFound(tk._("Data item not found"))
+    return item, model.Session.get(Letter, item.letter_id)
+
+
+def require_item_state(item: LetterItem, transition: str) -> str:
+    moves = ITEM_TRANSITIONS[transition]
+    if item.state not in moves:
+        raise tk.ValidationError({"state": [
+            tk._("The data item is now: {state}; this cannot be done now").format(
+                state=item_state_label(item.state).lower())]})
+    return moves[item.state]
+
+
+def resource_count(package_id: str) -> int:
+    return model.Session.execute(
+        sa.select(sa.func.count()).select_from(model.Resource).where(
+            model.Resource.package_id == package_id, model.Resource.state == "active")
+    ).scalar_one()
+
+
+def after_submit(letter: Letter, now: dt.datetime) -> None:
+    """Open verification once every item of the letter has been submitted."""
+    if letter.all_submitted_at is not None:
+        return
+    model.Session.flush()  # CKAN's session does not autoflush
+    waiting = model.Session.execute(
+        sa.select(sa.func.count()).select_from(LetterItem).where(
+            LetterItem.letter_id == letter.id, LetterItem.state == REQUESTED)
+    ).scalar_one()
+    if not waiting:
+        letter.all_submitted_at = now
+
+
+def require_verification_open(letter: Letter) -> None:
+    if verification_opened_at(letter) is None:
+        closes = collection_closes(letter)
+        raise tk.ValidationError({"state": [tk._(
+            "Verification opens when every item of the letter is submitted, or when collection "
+            "closes on {date}").format(date=closes.strftime("%Y-%m-%d %H:%M") if closes else "—")]})
+
+
+def publish(item: LetterItem, context: dict[str, Any]) -> None:
+    """Make the verified dataset public, unless its access classification forbids it."""
+    pkg = model.Package.get(item.dataset_id)
+    if pkg is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    access = (pkg.extras or {}).get("klasifikasi_akses")
+    if access in ("dikecualikan", "terbatas"):
+        raise tk.ValidationError({"klasifikasi_akses": [tk._(
+            "The dataset is classified as {access}: it is not published").format(access=access)]})
+    tk.get_action("package_patch")(dict(_site_context(), sopsektoral_internal=True), {
+        "id": pkg.id, "private": False})
+    item.published_at = utcnow()
+
+
+def under_collection(package_id: str) -> bool:
+    """Whether a letter's item that is not yet verified points at this dataset."""
+    return model.Session.execute(
+        sa.select(LetterItem.id).where(
+            LetterItem.dataset_id == package_id,
+            LetterItem.state.in_([REQUESTED, SUBMITTED, RETURNED]),
+        ).limit(1)
+    ).first() is not None
+
+
+def in_workflow(package_id: str) -> bool:
+    return model.Session.execute(
+        sa.select(LetterItem.id).where(LetterItem.dataset_id == package_id).limit(1)
+    ).first() is not None

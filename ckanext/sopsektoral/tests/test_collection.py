@@ -1,0 +1,429 @@
+"""SOP steps 5–6: sending, collecting, verifying, publishing (invariants 2, 3, 5, 6)."""
+from __future__ import annotations
+
+import io
+import pathlib
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+from ckan.tests.helpers import call_action, call_auth
+
+from ckanext.sopsektoral import regions
+from ckanext.sopsektoral.tests.conftest import advance, as_user
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+
+DATA = pathlib.Path(__file__).parent / "data"
+
+
+def balikpapan_csv(year: int, values: tuple[int, ...] = (5, 4, 5, 4, 6, 3), code_override: str | None = None) -> bytes:
+    """A tidy table per kecamatan with Kemendagri codes, as Balikpapan's OPDs publish."""
+    kecamatan = [c for c, r in regions.regions().items() if r["tingkat"] == "kecamatan"]
+    lines = ["kode_wilayah,nama_kecamatan,jumlah_puskesmas,satuan,tahun"]
+    for i, (code, value) in enumerate(zip(kecamatan, values)):
+        lines.append(f"{code_override if code_override and i == 0 else code},{regions.name(code)},{value},unit,{year}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload(dataset_id: str, content: bytes, filename: str, user) -> dict:
+    return call_action("resource_create", as_user(user), package_id=dataset_id, name=filename,
+                       url=filename, format=filename.rsplit(".", 1)[-1].upper(),
+                       upload=FileStorage(io.BytesIO(content), filename))
+
+
+@pytest.fixture
+def sent(cast, draft):
+    """The draft letter signed and sent: three items, two OPDs."""
+    advance(cast, draft["id"], "signed")
+    letter = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+    return letter
+
+
+def items_of(letter_id, **filters):
+    return call_action("sopsektoral_item_list", letter_id=letter_id, **filters)["results"]
+
+
+def by_title(letter_id, fragment):
+    return next(i for i in items_of(letter_id) if fragment in i["title"])
+
+
+class TestSend:
+    def test_each_item_gets_a_private_dataset_with_its_metadata_and_deadline(self, cast, sent):
+        assert sent["state"] == "sent" and sent["send_state"] == "done"
+        assert (sent["send_done"], sent["send_total"]) == (3, 3)
+        items = items_of(sent["id"])
+        assert len(items) == 3 and {i["state"] for i in items} == {"requested"}
+        item = by_title(sent["id"], "Puskesmas")
+        pkg = call_action("package_show", id=item["dataset_id"])
+        assert pkg["private"] is True
+        assert pkg["owner_org"] == cast.opd["id"]
+        assert pkg["satuan"] == "unit" and pkg["tahun_data"] == "2026" and pkg["kode_wilayah"] == "64.71"
+        assert pkg["sop_status"] == "requested" and pkg["sop_letter_number"] == sent["number"]
+        assert pkg["sop_deadline"] == item["deadline"] and pkg["sop_overdue"] is False
+
+    def test_the_existing_dataset_named_by_the_daftar_data_receives_it(self, cast, daftar):
+        existing = factories.Dataset(owner_org=cast.opd["id"], name="jumlah-posyandu", private=False,
+                                     klasifikasi_akses="publik")
+        call_action("sopsektoral_daftar_data_import", rows=[{
+            "tahun": 2026, "opd": "dinas-kesehatan", "judul_data": "Jumlah Posyandu", "dataset": "jumlah-posyandu"}])
+        entry = call_action("sopsektoral_daftar_data_list", q="Posyandu")["results"][0]
+        letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi), subject="Posyandu",
+                             data_year=2026, items=[entry["id"]])
+        advance(cast, letter["id"], "signed")
+        call_action("sopsektoral_letter_send", as_user(cast.kepala_seksi), id=letter["id"])
+        assert items_of(letter["id"])[0]["dataset_id"] == existing["id"]
+        assert call_action("package_show", id=existing["id"])["private"] is True  # invariant 6
+
+    def test_sending_twice_creates_nothing_twice(self, cast, sent):
+        with pytest.raises(tk.ValidationError):
+            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=sent["id"])
+        assert call_action("package_search", include_private=True, fq="sop_status:requested")["count"] == 3
+
+    def test_only_signed_letters_are_sent(self, cast, draft):
+        with pytest.raises(tk.ValidationError):
+            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+
+    def test_who_may_send(self, cast, draft):
+        advance(cast, draft["id"], "signed")
+        for who in ("staf_statistik", "kepala_seksi", "sysadmin"):
+            assert call_auth("sopsektoral_letter_send", {"user": cast.name(who)}, id=draft["id"])
+        for who in ("kepala_dinas", "operator", "user", "anonymous"):
+            with pytest.raises(tk.NotAuthorized):
+                call_auth("sopsektoral_letter_send", {"user": cast.name(who)}, id=draft["id"])
+
+
+class TestStatusIsReadOnly:
+    """Invariant 2: only the SOP actions change the status fields."""
+
+    def test_package_patch_by_the_opd_editor_changes_nothing(self, cast, sent):
+        item = by_title(sent["id"], "Puskesmas")
+        call_action("package_patch", as_user(cast.operator), id=item["dataset_id"],
+                    sop_status="verified", sop_verified_by=cast.operator["name"], notes="diperbarui")
+        pkg = call_action("package_show", id=item["dataset_id"])
+        assert pkg["sop_status"] == "requested" and pkg["sop_verified_by"] is None
+        assert pkg["notes"] == "diperbarui"
+        assert call_action("package_search", include_private=True, fq="sop_status:verified")["count"] == 0
+
+    def test_resource_upload_does_not_touch_the_status(self, cast, sent):
+        item = by_title(sent["id"], "Puskesmas")
+        upload(item["dataset_id"], balikpapan_csv(2026), "puskesmas-2026.csv", cast.operator)
+        assert call_action("package_show", id=item["dataset_id"])["sop_status"] == "requested"
+
+    def test_dataset_form_does_not_set_it(self, app, cast, sent):
+        item = by_title(sent["id"], "Puskesmas")
+        token = factories.APIToken(user=cast.operator["name"])["token"]
+        pkg = call_action("package_show", id=item["dataset_id"])
+        app.post(tk.url_for("dataset.edit", id=pkg["name"]), headers={"Authorization": token},
+                 data={"name": pkg["name"], "title": pkg["title"], "owner_org": pkg["owner_org"],
+                       "klasifikasi_akses": "publik", "sop_status": "verified", "private": "True",
+                       "save": ""})
+        assert call_action("package_show", id=item["dataset_id"])["sop_status"] == "requested"
+
+
+class TestVisibility:
+    """Invariants 3 and 6."""
+
+    def test_collected_datasets_stay_private(self, cast, sent):
+        item = by_title(sent["id"], "Puskesmas")
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("package_patch", as_user(cast.operator), id=item["dataset_id"], private=False)
+        assert "private" in err.value.error_dict
+        assert call_action("package_search", q="*:*")["count"] == 0  # the public sees nothing
+
+    def test_officers_see_every_opd_operators_their_own(self, cast, sent):
+        puskesmas = by_title(sent["id"], "Puskesmas")
+        trayek = by_title(sent["id"], "Trayek")
+        for who in ("staf_statistik", "kepala_dinas"):
+            assert call_auth("package_show", {"user": cast.name(who)}, id=trayek["dataset_id"])
+            found = call_action("package_search", as_user(cast.name(who)), include_private=True, q="*:*")
+            assert found["count"] == 3
+        assert call_auth("package_show", {"user": cast.operator["name"]}, id=puskesmas["dataset_id"])
+        with pytest.raises(tk.NotAuthorized):
+            call_auth("package_show", {"user": cast.operator["name"]}, id=trayek["dataset_id"])
+        with pytest.raises(tk.NotAuthorized):
+            call_auth("package_show", {"user": None}, id=puskesmas["dataset_id"])
+        mine = call_action("package_search", as_user(cast.operator), include_private=True, q="*:*")
+        assert mine["count"] == 2
+        listed = call_action("sopsektoral_item_list", as_user(cast.operator))["results"]
+        assert {i["owner_org"] for i in listed} == {cast.opd["id"]}
+
+    def test_operator_cannot_submit_another_opds_item(self, cast, sent):
+        trayek = by_title(sent["id"], "Trayek")
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_item_submit", as_user(cast.operator), id=trayek["id"])
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_item_show", as_user(cast.operator), id=trayek["id"])
+
+
+def _submit_all(cast, letter_id):
+    for item in items_of(letter_id):
+        who = cast.operator if item["owner_org"] == cast.opd["id"] else cast.other_operator
+        upload(item["dataset_id"], balikpapan_csv(2026), "data-2026.csv", who)
+        call_action("sopsektoral_item_submit", as_user(who), id=item["id"])
+
+
+class TestCollectAndVerify:
+    def test_submit_needs_a_resource(self, cast, sent):
+        item = by_title(sent["id"], "Puskesmas")
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        assert "resources" in err.value.error_dict
+
+    def test_verification_opens_when_all_are_submitted(self, cast, sent):
+        item = by_title(sent["id"], "Puskesmas")
+        upload(item["dataset_id"], balikpapan_csv(2026), "data-2026.csv", cast.operator)
+        submitted = call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        assert submitted["state"] == "submitted" and submitted["verification_opened_at"] is None
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+        assert "state" in err.value.error_dict
+        _submit_all(cast, sent["id"]) if False else None
+        for other in items_of(sent["id"], state=["requested"]):
+            who = cast.operator if other["owner_org"] == cast.opd["id"] else cast.other_operator
+            upload(other["dataset_id"], balikpapan_csv(2026), "data-2026.csv", who)
+            call_action("sopsektoral_item_submit", as_user(who), id=other["id"])
+        item = call_action("sopsektoral_item_show", id=item["id"])
+        assert item["verification_opened_at"] and item["verification_deadline"]
+        assert "verify" in call_action("sopsektoral_item_show", as_user(cast.staf_statistik), id=item["id"])["available_actions"]
+
+    @pytest.mark.ckan_config("ckanext.sopsektoral.step.collect.minutes", 0)
+    def test_verification_opens_when_the_window_closes(self, cast, draft):
+        advance(cast, draft["id"], "signed")
+        letter = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+        item = by_title(letter["id"], "Puskesmas")
+        assert item["overdue"] is True
+        upload(item["dataset_id"], balikpapan_csv(2026), "data-2026.csv", cast.operator)
+        call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        verified = call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+        assert verified["state"] == "verified"
+
+    def test_return_resubmit_verify_publish(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        item = by_title(sent["id"], "Puskesmas")
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=item["id"])
+        assert "note" in err.value.error_dict
+        returned = call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=item["id"],
+                               note="Kolom satuan kosong pada baris 3")
+        assert returned["state"] == "returned" and returned["return_reason"] == "Kolom satuan kosong pada baris 3"
+        assert returned["correction_deadline"]
+        pkg = call_action("package_show", id=item["dataset_id"])
+        assert pkg["sop_status"] == "returned"
+        assert call_action("package_search", include_private=True, fq="sop_status:returned")["count"] == 1
+        # The operator sees it with its reason, fixes and resubmits.
+        mine = call_action("sopsektoral_item_list", as_user(cast.operator), state=["returned"])["results"]
+        assert [i["return_reason"] for i in mine] == ["Kolom satuan kosong pada baris 3"]
+        call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        verified = call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"],
+                               checklist={"standar_data": True, "metadata": True, "kode_referensi": True})
+        assert verified["state"] == "verified" and verified["verified_by"] == cast.staf_statistik["name"]
+        assert verified["checklist"]["kode_referensi"] is True
+        pkg = call_action("package_show", id=item["dataset_id"])
+        assert pkg["private"] is True and pkg["sop_status"] == "verified"
+        assert pkg["sop_verified_by"] == cast.staf_statistik["name"]
+        published = call_action("sopsektoral_item_publish", as_user(cast.kepala_seksi), id=item["id"])
+        assert published["published"] is True
+        assert call_action("package_search", q="*:*")["count"] == 1  # now public
+        # Invariant 5: every view agrees.
+        status = call_action("sopsektoral_status_show", id=pkg["name"])
+        shown = call_action("package_show", id=pkg["name"])
+        indexed = call_action("package_search", fq=f"name:{pkg['name']}")["results"][0]
+        for key in ("sop_status", "sop_letter_number", "sop_verified_by"):
+            assert status[key] == shown[key] == indexed[key]
+        assert [e["action"] for e in status["history"]] == [
+            "item_submit", "item_return", "item_submit", "item_verify", "item_publish"]
+
+    @pytest.mark.ckan_config("ckanext.sopsektoral.auto_publish", True)
+    def test_auto_publish(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        item = by_title(sent["id"], "Trayek")
+        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+        assert call_action("package_show", id=item["dataset_id"])["private"] is False
+
+    def test_exempt_data_is_never_published(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        item = by_title(sent["id"], "Imunisasi")
+        call_action("package_patch", as_user(cast.operator), id=item["dataset_id"], klasifikasi_akses="dikecualikan")
+        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=item["id"])
+        assert "klasifikasi_akses" in err.value.error_dict
+        assert call_action("package_show", id=item["dataset_id"])["private"] is True
+
+    def test_bulk_verify_is_all_or_nothing(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        ids = [i["id"] for i in items_of(sent["id"])]
+        call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=ids[0], note="salah")
+        with pytest.raises(tk.ValidationError):
+            call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), ids=ids)
+        assert {i["state"] for i in items_of(sent["id"])} == {"submitted", "returned"}
+        result = call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), ids=ids[1:])
+        assert [i["state"] for i in result["results"]] == ["verified", "verified"]
+        published = call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), ids=ids[1:])
+        assert all(i["published"] for i in published["results"])
+
+    def test_claim_and_assign(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        item = by_title(sent["id"], "Puskesmas")
+        other_staff = factories.User()
+        call_action("sopsektoral_officer_assign", user=other_staff["name"], position="staf_statistik")
+        claimed = call_action("sopsektoral_item_claim", as_user(cast.staf_statistik), id=item["id"])
+        assert claimed["claimed_by"] == cast.staf_statistik["name"]
+        with pytest.raises(tk.ValidationError):
+            call_action("sopsektoral_item_verify", as_user(other_staff), id=item["id"])
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_item_claim", as_user(cast.staf_statistik), id=item["id"], user=other_staff["name"])
+        assigned = call_action("sopsektoral_item_claim", as_user(cast.kepala_seksi), id=item["id"], user=other_staff["name"])
+        assert assigned["claimed_by"] == other_staff["name"]
+        mine = call_action("sopsektoral_item_list", as_user(other_staff), claimed_by=other_staff["name"])
+        assert [i["id"] for i in mine["results"]] == [item["id"]]
+        call_action("sopsektoral_item_verify", as_user(other_staff), id=item["id"])
+
+    def test_queue_filters_and_sorting(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        queue = call_action("sopsektoral_item_list", as_user(cast.staf_statistik), state=["submitted"],
+                            sort="organization")
+        assert queue["count"] == 3
+        assert [i["organization_title"] for i in queue["results"]] == ["Dinas Kesehatan"] * 2 + ["Dinas Perhubungan"]
+        assert call_action("sopsektoral_item_list", owner_org="dinas-perhubungan")["count"] == 1
+        assert call_action("sopsektoral_item_list", year=2025)["count"] == 0
+        assert call_action("sopsektoral_item_list", overdue=True)["count"] == 0
+        page = call_action("sopsektoral_item_list", limit=2, offset=2)
+        assert page["count"] == 3 and len(page["results"]) == 1
+        with pytest.raises(tk.ValidationError):
+            call_action("sopsektoral_item_list", state="done")
+
+
+class TestPermissionMatrix:
+    @pytest.mark.parametrize(("action", "allowed"), [
+        ("sopsektoral_item_verify", ("staf_statistik",)),
+        ("sopsektoral_item_return", ("staf_statistik",)),
+        ("sopsektoral_item_claim", ("staf_statistik", "kepala_seksi")),
+        ("sopsektoral_item_publish", ("staf_statistik", "kepala_seksi")),
+        ("sopsektoral_item_submit", ("operator",)),
+        ("sopsektoral_item_show", ("staf_statistik", "kepala_seksi", "kepala_bidang", "sekretaris",
+                                   "kepala_dinas", "plt_kepala_dinas", "operator")),
+        ("sopsektoral_item_list", ("staf_statistik", "kepala_seksi", "kepala_bidang", "sekretaris", "kepala_dinas",
+                                   "plt_kepala_dinas", "operator", "other_operator", "user", "former_kepala_bidang")),
+    ])
+    def test_item_actions(self, cast, sent, action, allowed):
+        item = by_title(sent["id"], "Puskesmas")
+        everyone = ("anonymous", "user", "operator", "other_operator", "kepala_seksi", "kepala_bidang",
+                    "sekretaris", "kepala_dinas", "staf_statistik", "plt_kepala_dinas", "former_kepala_bidang")
+        for who in everyone:
+            context = {"user": cast.name(who)}
+            if who in allowed:
+                assert call_auth(action, context, id=item["id"]), who
+            else:
+                with pytest.raises(tk.NotAuthorized):
+                    call_auth(action, context, id=item["id"])
+                    pytest.fail(f"{who} should be refused {action}")
+        assert call_auth(action, {"user": cast.sysadmin["name"]}, id=item["id"])
+
+
+class TestAutomaticChecks:
+    """Each check on real files, good and bad (run when the item is submitted)."""
+
+    def _submit(self, cast, sent, fragment, files):
+        item = by_title(sent["id"], fragment)
+        for content, filename in files:
+            upload(item["dataset_id"], content, filename, cast.operator)
+        call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        results = call_action("sopsektoral_item_show", id=item["id"])["check_results"]
+        return {r["key"]: r for r in results}
+
+    def test_good_balikpapan_table_passes(self, cast, sent):
+        results = self._submit(cast, sent, "Puskesmas", [(balikpapan_csv(2026), "puskesmas-2026.csv")])
+        assert results["structure"]["passed"] is True
+        assert results["region_codes"]["passed"] is True
+        assert results["data_year"]["passed"] is True
+        assert results["previous_year"]["passed"] is None  # nothing to compare yet
+
+    def test_bad_region_code_is_found(self, cast, sent):
+        results = self._submit(cast, sent, "Puskesmas",
+                               [(balikpapan_csv(2026, code_override="64.71.09"), "puskesmas-2026.csv")])
+        assert results["region_codes"]["passed"] is False
+        assert "64.71.09" in results["region_codes"]["details"][0]
+
+    def test_codes_of_another_province_are_found(self, cast, sent):
+        jabar = (DATA / "jabar_disnakertrans-od_19868_daftar_upah_minimum_kabupatenkota_di_drh_prov_jabar_data.csv")
+        results = self._submit(cast, sent, "Puskesmas", [(jabar.read_bytes(), "umk.csv")])
+        assert results["region_codes"]["passed"] is False
+        assert results["data_year"]["passed"] is False  # 2017–2023, not 2026
+
+    def test_a_copy_of_the_previous_period_is_found(self, cast, sent):
+        results = self._submit(cast, sent, "Puskesmas", [
+            ((DATA / "surabaya_mei-jumlah-kunjungan-puskesmas-lama-baru-2023.csv").read_bytes(), "mei.csv"),
+        ])
+        assert results["previous_year"]["passed"] is None
+        item = by_title(sent["id"], "Imunisasi")
+        # The June file repeats every May figure: uploaded after May, it is flagged.
+        upload(item["dataset_id"], (DATA / "surabaya_mei-jumlah-kunjungan-puskesmas-lama-baru-2023.csv").read_bytes(),
+               "mei.csv", cast.operator)
+        from ckanext.sopsektoral import checks
+
+        mei = checks.Table("a", "mei", *self._read(DATA / "surabaya_mei-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"))
+        juni = checks.Table("b", "juni", *self._read(DATA / "surabaya_juni-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"))
+        assert checks.check_copied_from_previous_year([juni], [mei]).passed is False
+
+    def test_partly_equal_years_are_not_a_copy(self):
+        from ckanext.sopsektoral import checks
+
+        header, rows = self._read(DATA / "jabar_disnakertrans-od_19868_daftar_upah_minimum_kabupatenkota_di_drh_prov_jabar_data.csv")
+        year = header.index("tahun")
+        y2020 = [r for r in rows if r[year] == "2020"]
+        y2021 = [r for r in rows if r[year] == "2021"]
+        result = checks.check_copied_from_previous_year([checks.Table("b", "2021", header, y2021)],
+                                                        [checks.Table("a", "2020", header, y2020)])
+        assert result.passed is True
+
+    def test_broken_table_fails_the_structure_check(self, cast, sent):
+        broken = b"kode_wilayah,nama,jumlah\n64.71.01,Balikpapan Timur,5\n64.71.02,Balikpapan Barat\n,,\n"
+        results = self._submit(cast, sent, "Puskesmas", [(broken, "rusak.csv")])
+        assert results["structure"]["passed"] is False
+        assert results["structure"]["details"]
+
+    @staticmethod
+    def _read(path):
+        import csv
+
+        text = path.read_text(encoding="utf-8-sig")
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;")
+        matrix = list(csv.reader(io.StringIO(text), dialect))
+        return [h.strip().lower().replace(" ", "_") for h in matrix[0]], matrix[1:]
+
+
+def test_the_whole_sop_from_daftar_data_to_published_data(cast):
+    """SOP steps 1–6 end to end, as each position does them."""
+    call_action("sopsektoral_daftar_data_import", as_user(cast.staf_statistik), rows=[
+        {"tahun": 2026, "opd": "dinas-kesehatan", "judul_data": "Jumlah Puskesmas menurut Kecamatan",
+         "satuan": "unit", "ukuran": "jumlah puskesmas", "konsep": "Fasilitas kesehatan tingkat pertama",
+         "definisi": "Puskesmas induk", "klasifikasi": "menurut kecamatan", "frekuensi": "tahunan",
+         "kode_wilayah": "64.71", "klasifikasi_akses": "publik"},
+    ])
+    entry = call_action("sopsektoral_daftar_data_list", as_user(cast.kepala_seksi), year=2026)["results"][0]
+    letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi),
+                         subject="Permintaan Data 2026", data_year=2026, items=[entry["id"]])
+    call_action("sopsektoral_letter_submit", as_user(cast.kepala_seksi), id=letter["id"])
+    call_action("sopsektoral_letter_initial", as_user(cast.kepala_bidang), id=letter["id"])
+    call_action("sopsektoral_letter_initial", as_user(cast.sekretaris), id=letter["id"])
+    signed = call_action("sopsektoral_letter_sign", as_user(cast.kepala_dinas), id=letter["id"])
+    assert signed["number"]
+    sent = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=letter["id"])
+    item = items_of(sent["id"])[0]
+    upload(item["dataset_id"], balikpapan_csv(2026), "puskesmas-2026.csv", cast.operator)
+    call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+    call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"],
+                checklist={k: True for k in ("standar_data", "metadata", "interoperabilitas",
+                                             "kode_referensi", "kebenaran", "kewajaran")})
+    call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=item["id"])
+    public = call_action("package_search", as_user(None), fq="tahun_data:2026 sop_status:verified")
+    assert [d["id"] for d in public["results"]] == [item["dataset_id"]]
+    assert public["results"][0]["sop_letter_number"] == signed["number"]
+    from ckan import model
+
+    from ckanext.sopsektoral import workflow
+    assert workflow.verify_event_log(model.Session).ok
