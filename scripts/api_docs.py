@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 FIELD = re.compile(r"^:(param|type|returns|rtype)\s*([^:]*):\s?(.*)$")
 
-# Examples for the reference (ckanapi CLI: key=value, key:=JSON).
+# Examples for the reference (ckanapi CLI: key=value, key:JSON, key@FILE).
 EXAMPLES = {
     "sopsektoral_sop_show": "ckanapi action sopsektoral_sop_show -r $SITE",
     "sopsektoral_officer_assign": "ckanapi action sopsektoral_officer_assign -r $SITE -a $TOKEN user=kasi position=kepala_seksi nip=198409102009022005",
@@ -29,7 +29,7 @@ EXAMPLES = {
     "sopsektoral_officer_revoke": "ckanapi action sopsektoral_officer_revoke -r $SITE -a $TOKEN id=ASSIGNMENT_ID",
     "sopsektoral_daftar_data_import": "ckanapi action sopsektoral_daftar_data_import -r $SITE -a $TOKEN upload@daftar-data-2026.xlsx",
     "sopsektoral_daftar_data_list": "ckanapi action sopsektoral_daftar_data_list -r $SITE -a $TOKEN year=2026 owner_org=dinas-kesehatan",
-    "sopsektoral_letter_create": "ckanapi action sopsektoral_letter_create -r $SITE -a $TOKEN subject='Permintaan Data Statistik Sektoral Tahun 2026' data_year=2026 sifat=penting items:='[\"ENTRY_ID\", \"ENTRY_ID\"]' tembusan:='[\"Wali Kota Balikpapan\"]'",
+    "sopsektoral_letter_create": "ckanapi action sopsektoral_letter_create -r $SITE -a $TOKEN subject='Permintaan Data Statistik Sektoral Tahun 2026' data_year=2026 sifat=penting items:'[\"ENTRY_ID\", \"ENTRY_ID\"]' tembusan:'[\"Wali Kota Balikpapan\"]'",
     "sopsektoral_letter_update": "ckanapi action sopsektoral_letter_update -r $SITE -a $TOKEN id=LETTER_ID lampiran='2 (dua) berkas'",
     "sopsektoral_letter_show": "ckanapi action sopsektoral_letter_show -r $SITE -a $TOKEN id=LETTER_ID",
     "sopsektoral_letter_list": "ckanapi action sopsektoral_letter_list -r $SITE -a $TOKEN awaiting_me=true",
@@ -39,7 +39,7 @@ EXAMPLES = {
     "sopsektoral_letter_return": "ckanapi action sopsektoral_letter_return -r $SITE -a $TOKEN id=LETTER_ID note='Lampiran belum lengkap'",
     "sopsektoral_letter_cancel": "ckanapi action sopsektoral_letter_cancel -r $SITE -a $TOKEN id=LETTER_ID",
     "sopsektoral_event_list": "ckanapi action sopsektoral_event_list -r $SITE -a $TOKEN letter_id=LETTER_ID",
-    "sopsektoral_reindex": "ckanapi action sopsektoral_reindex -r $SITE -a $TOKEN ids:='[\"jumlah-puskesmas-menurut-kecamatan-2024\"]'",
+    "sopsektoral_reindex": "ckanapi action sopsektoral_reindex -r $SITE -a $TOKEN ids:'[\"jumlah-puskesmas-menurut-kecamatan-2024\"]'",
 }
 
 JSON_TYPES = {
@@ -107,7 +107,7 @@ def markdown() -> str:
         "`NotFound` (404). The same reference as OpenAPI 3: [openapi.json](openapi.json).",
         "",
         "Examples use the [ckanapi](https://pypi.org/project/ckanapi/) command line (`key=value`,",
-        "`key:=JSON`, `key@FILE`) with `SITE=https://data.balikpapan.go.id` and `TOKEN` an API token.",
+        "`key:JSON`, `key@FILE`) with `SITE=https://data.balikpapan.go.id` and `TOKEN` an API token.",
         "",
     ]
     for name, fn in actions():

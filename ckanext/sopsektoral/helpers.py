@@ -15,6 +15,10 @@ __all__ = [
     "sopsektoral_step_time",
     "sopsektoral_sifat_label",
     "sopsektoral_letter_state_label",
+    "sopsektoral_check_label",
+    "sopsektoral_field_label",
+    "sopsektoral_is_officer",
+    "sopsektoral_event_label",
     "sopsektoral_status_label",
     "sopsektoral_format_minutes",
     "sopsektoral_format_datetime",
@@ -54,6 +58,48 @@ def sopsektoral_letter_state_label(state: str) -> str:
     return workflow.state_label(state)
 
 
+def sopsektoral_check_label(key: str) -> str:
+    labels = {
+        "structure": tk._("Table structure (Frictionless)"),
+        "region_codes": tk._("Region codes (kode wilayah)"),
+        "data_year": tk._("Data year"),
+        "previous_year": tk._("Copy of the previous period"),
+        "checks": tk._("Automatic checks"),
+    }
+    return labels.get(key, key)
+
+
+def sopsektoral_field_label(field_name: str) -> str:
+    """The dataset schema's label of a field, in the user's language."""
+    schema = tk.h.scheming_get_dataset_schema("dataset") or {}
+    for field in schema.get("dataset_fields", []):
+        if field["field_name"] == field_name:
+            return tk.h.scheming_language_text(field.get("label")) or field_name
+    return field_name
+
+
+def sopsektoral_is_officer() -> bool:
+    """Whether the logged-in user holds a Diskominfo position now."""
+    from ckanext.sopsektoral import workflow
+
+    if not tk.current_user.is_authenticated:
+        return False
+    return workflow.is_officer(workflow.current_user({"user": tk.current_user.name}))
+
+
+def sopsektoral_event_label(action: str) -> str:
+    from ckanext.sopsektoral import workflow
+
+    labels = {
+        "item_submit": tk._("Submitted"),
+        "item_return": tk._("Returned for correction"),
+        "item_verify": tk._("Verified"),
+        "item_claim": tk._("Claimed"),
+        "item_publish": tk._("Published"),
+    }
+    return labels.get(action) or workflow.transition_label(action)
+
+
 def sopsektoral_status_label(status: str | None) -> str:
     labels = {
         "requested": tk._("Requested"),
@@ -86,4 +132,5 @@ def sopsektoral_format_datetime(value: Any) -> str:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
-    return tk.h.render_datetime(value, with_hours=True)
+    # The date in the user's language ("25 November 2026"), then the time.
+    return f"{tk.h.render_datetime(value)} {tk.h.render_datetime(value, date_format='%H:%M')}"

@@ -94,13 +94,10 @@ def enqueue(ids: list[int]) -> None:
     """Hand the notifications to a worker; if Redis is down they wait for the sweep."""
     if not ids:
         return
+    # Failed sends stay pending and are retried by `ckan sopsektoral notify`
+    # (cron): CKAN's workers run no scheduler for delayed retries.
     try:
-        from rq import Retry
-
-        tk.enqueue_job(
-            send, [ids], title="sopsektoral: notifications", queue=jobs.queue_name(),
-            rq_kwargs={"retry": Retry(max=3, interval=[30, 300, 1800])},
-        )
+        tk.enqueue_job(send, [ids], title="sopsektoral: notifications", queue=jobs.queue_name())
     except Exception:  # a queue outage must not fail the transition
         log.exception("sopsektoral: could not enqueue notifications %s; `ckan sopsektoral notify` will send them", ids)
 
@@ -153,7 +150,7 @@ def _item_message(letter: Letter, event: Event) -> tuple[str, str]:
 def send(ids: list[int] | None = None) -> int:
     """Send pending notifications (these ids, or all pending); returns how many were sent.
 
-    Raises if any failed, so that the job queue retries it.
+    Raises if any failed (the job shows as failed); they stay pending for the sweep.
     """
     from ckan.lib import mailer
 

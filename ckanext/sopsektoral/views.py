@@ -12,13 +12,14 @@ from flask import Blueprint
 import ckan.plugins.toolkit as tk
 from ckan.types import Context
 
-from ckanext.sopsektoral import sop, workflow
+from ckanext.sopsektoral import collection, sop, workflow
 
 __all__ = ["bp"]
 
 bp = Blueprint("sopsektoral", __name__, url_prefix="/sopsektoral")
 
-TRANSITION_ACTIONS = ("submit", "initial", "sign", "return", "cancel")
+TRANSITION_ACTIONS = ("submit", "initial", "sign", "return", "cancel", "send")
+ITEM_ACTIONS = ("submit", "claim", "verify", "return", "publish")
 
 
 def _context() -> Context:
@@ -68,8 +69,16 @@ def inbox() -> str:
     positions = _action("officer_list", {"user": tk.current_user.name})
     awaiting = _action("letter_list", {"awaiting_me": True, "limit": 100})
     overdue = _action("letter_list", {"overdue": True, "limit": 100}) if positions else {"results": [], "count": 0}
+    # Data items waiting on this user: to upload and submit (OPD operators), to verify (statistics staff).
+    held = {p["position"] for p in positions}
+    if "staf_statistik" in held:
+        items = _action("item_list", {"state": ["submitted"], "limit": 50})
+    elif positions:
+        items = {"count": 0, "results": []}
+    else:
+        items = _action("item_list", {"state": ["requested", "returned"], "limit": 50})
     return tk.render("sopsektoral/inbox.html", {
-        "positions": positions, "awaiting": awaiting, "overdue": overdue,
+        "positions": positions, "awaiting": awaiting, "overdue": overdue, "items": items,
     })
 
 
@@ -185,8 +194,21 @@ def letter_read(id: str) -> str:
         events = _action("event_list", {"letter_id": id})
     except tk.NotAuthorized:  # OPD operators see the letter, not the internal log
         events = []
+    items: list[dict[str, Any]] = []
+    progress: list[dict[str, Any]] = []
+    if letter["state"] == workflow.SENT:
+        items = _action("item_list", {"letter_id": id, "limit": 1000, "sort": "organization"})["results"]
+        by_org: dict[str, dict[str, Any]] = {}
+        for item in items:
+            row = by_org.setdefault(item["owner_org"], {
+                "title": item["organization_title"], "total": 0, "overdue": 0,
+                **{s: 0 for s in collection.ITEM_STATES}})
+            row["total"] += 1
+            row[item["state"]] += 1
+            row["overdue"] += item["overdue"]
+        progress = sorted(by_org.values(), key=lambda r: r["title"] or "")
     return tk.render("sopsektoral/letter_read.html", {
-        "letter": letter, "events": events, "steps": sop.STEPS,
+        "letter": letter, "events": events, "steps": sop.STEPS, "items": items, "progress": progress,
     })
 
 
@@ -267,3 +289,106 @@ def officers() -> Any:
         "positions": [(p, sop.position_label(p)) for p in sop.POSITIONS],
         "data": data, "errors": errors, "error_summary": summary,
     })
+
+
+# ---------------------------------------------------------------- SOP steps 5 and 6
+
+def _item_filters() -> dict[str, Any]:
+    args = tk.request.args
+    filters: dict[str, Any] = {k: args.get(k) for k in ("owner_org", "year", "letter_id", "q", "sort") if args.get(k)}
+    states = args.getlist("state")
+    if states:
+        filters["state"] = states
+    for flag in ("overdue", "unclaimed"):
+        if args.get(flag):
+            filters[flag] = True
+    if args.get("mine"):
+        filters["claimed_by"] = tk.current_user.name
+    return filters
+
+
+@bp.route("/queue")
+def queue() -> Any:
+    """The verification queue: items of every OPD (statistics staff), or of the
+    user's OPDs (operators: what is asked of them)."""
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=tk.request.full_path)
+    filters = _item_filters()
+    officer = workflow.is_officer(workflow.current_user(_context())) or tk.current_user.sysadmin
+    if not officer and "state" not in filters:
+        filters["state"] = ["requested", "returned", "submitted"]
+    elif officer and "state" not in filters and not tk.request.args.get("all"):
+        filters["state"] = ["submitted"]
+    page = int(tk.request.args.get("page", "1")) if tk.request.args.get("page", "1").isdigit() else 1
+    limit = 50
+    try:
+        result = _action("item_list", {**filters, "limit": limit, "offset": (max(page, 1) - 1) * limit})
+        errors: dict[str, Any] = {}
+    except tk.ValidationError as err:
+        result, errors = {"count": 0, "results": []}, err.error_dict
+    query = {k: v for k, v in tk.request.args.to_dict(flat=False).items() if k != "page"}
+    pages = {
+        "previous": tk.url_for("sopsektoral.queue", page=page - 1, **query) if page > 1 else None,
+        "next": tk.url_for("sopsektoral.queue", page=page + 1, **query) if page * limit < result["count"] else None,
+    }
+    return tk.render("sopsektoral/queue.html", {
+        "result": result, "filters": filters, "errors": errors, "pages": pages,
+        "officer": officer, "organizations": _organizations(),
+        "states": [(s, collection.item_state_label(s)) for s in collection.ITEM_STATES],
+    })
+
+
+@bp.route("/queue/bulk", methods=["POST"])
+def queue_bulk() -> Any:
+    ids = tk.request.form.getlist("ids")
+    action = tk.request.form.get("action")
+    if action not in ("verify", "publish", "claim") or not ids:
+        tk.h.flash_error(tk._("Choose items and an action"))
+        return tk.redirect_to("sopsektoral.queue")
+    try:
+        if action == "claim":
+            for item_id in ids:
+                _action("item_claim", {"id": item_id})
+        else:
+            _action(f"item_{action}", {"ids": ids})
+    except tk.ValidationError as err:
+        for message in _form_errors(err)[1]:
+            tk.h.flash_error(message)
+    else:
+        tk.h.flash_success(tk.ungettext("{n} item done", "{n} items done", len(ids)).format(n=len(ids)))
+    return tk.redirect_to(tk.request.form.get("came_from") or tk.url_for("sopsektoral.queue"))
+
+
+@bp.route("/item/<id>")
+def item_read(id: str) -> str:
+    """The workbench for one item: metadata, resources, automatic checks, decision."""
+    item = _action("item_show", {"id": id})
+    dataset = tk.get_action("package_show")(_context(), {"id": item["dataset_id"]})
+    status = _action("status_show", {"id": item["dataset_id"]})
+    return tk.render("sopsektoral/item_read.html", {
+        "item": item, "dataset": dataset, "history": status["history"],
+        "completeness": collection.metadata_completeness(dataset),
+        "checklist": [(k, collection.checklist_label(k)) for k in collection.CHECKLIST],
+    })
+
+
+@bp.route("/item/<id>/<transition>", methods=["POST"])
+def item_transition(id: str, transition: str) -> Any:
+    if transition not in ITEM_ACTIONS:
+        raise tk.ObjectNotFound(tk._("Not found"))
+    form = tk.request.form
+    data: dict[str, Any] = {"id": id}
+    if form.get("note", "").strip() or transition == "return":
+        data["note"] = form.get("note", "").strip()
+    if transition in ("verify", "return"):
+        data["checklist"] = {k: bool(form.get(f"check_{k}")) for k in collection.CHECKLIST}
+    if transition == "claim" and "user" in form:
+        data["user"] = form.get("user", "").strip()
+    try:
+        item = _action(f"item_{transition}", data)
+    except tk.ValidationError as err:
+        for message in _form_errors(err)[1]:
+            tk.h.flash_error(message)
+    else:
+        tk.h.flash_success(tk._("Done. The data item is now: {state}.").format(state=item["state_label"]))
+    return tk.redirect_to(form.get("came_from") or tk.url_for("sopsektoral.item_read", id=id))

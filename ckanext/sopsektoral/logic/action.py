@@ -758,8 +758,13 @@ def _transition(context: Context, data_dict: DataDict, name: str, sch: dict[str,
 
 
 def _assign_number(letter: Letter, now: dt.datetime) -> None:
-    """Give the letter the next number of the year, without gaps or duplicates."""
-    year = now.year
+    """Give the letter the next number of the year, without gaps or duplicates.
+
+    The date and the year are the portal's local ones (ckan.display_timezone):
+    a letter signed at 07:00 WITA on 1 January belongs to the new year.
+    """
+    local = _local(now)
+    year = local.year
     model.Session.execute(
         pg_insert(LetterNumberSequence.__table__).values(year=year, last_seq=0)
         .on_conflict_do_nothing(index_elements=["year"])
@@ -771,12 +776,23 @@ def _assign_number(letter: Letter, now: dt.datetime) -> None:
     sequence.last_seq += 1
     letter.number_seq = sequence.last_seq
     letter.number_year = year
-    letter.letter_date = now.date()
+    letter.letter_date = local.date()
     try:
         letter.number = config.letter_number_pattern().format(seq=sequence.last_seq, year=year)
     except (KeyError, IndexError, ValueError) as err:
         raise tk.ValidationError({"number": [
             tk._("The letter number pattern in the config is invalid: {error}").format(error=err)]})
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    import zoneinfo
+
+    name = tk.config.get("ckan.display_timezone") or "UTC"
+    try:
+        zone = zoneinfo.ZoneInfo("UTC" if name == "server" else name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(zone)
 
 
 def sopsektoral_letter_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:

@@ -126,6 +126,7 @@ def letter_create(
     sopsektoral_data_year: Validator,
     int_validator: Validator,
     sopsektoral_string_list: Validator,
+    sopsektoral_lines: Validator,
 ) -> Schema:
     return {
         "subject": [not_empty, unicode_safe],
@@ -133,7 +134,7 @@ def letter_create(
         "data_year": [not_empty, sopsektoral_data_year, int_validator],
         "sifat": [default("biasa"), unicode_safe, one_of(["biasa", "penting", "segera", "sangat_segera"])],
         "lampiran": [default(""), unicode_safe],
-        "tembusan": [default([]), sopsektoral_string_list],
+        "tembusan": [default([]), sopsektoral_lines],
         "items": [default([]), sopsektoral_string_list],
         "__extras": [empty],
     }
@@ -149,6 +150,7 @@ def letter_update(
     sopsektoral_data_year: Validator,
     int_validator: Validator,
     sopsektoral_string_list: Validator,
+    sopsektoral_lines: Validator,
 ) -> Schema:
     return {
         "id": [not_empty, unicode_safe],
@@ -157,7 +159,7 @@ def letter_update(
         "data_year": [ignore_missing, sopsektoral_data_year, int_validator],
         "sifat": [ignore_missing, unicode_safe, one_of(["biasa", "penting", "segera", "sangat_segera"])],
         "lampiran": [ignore_missing, unicode_safe],
-        "tembusan": [ignore_missing, sopsektoral_string_list],
+        "tembusan": [ignore_missing, sopsektoral_lines],
         "items": [ignore_missing, sopsektoral_string_list],
         "__extras": [empty],
     }

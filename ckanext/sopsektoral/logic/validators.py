@@ -21,6 +21,7 @@ __all__ = [
     "sopsektoral_string_list",
     "sopsektoral_letter_state",
     "sopsektoral_item_states",
+    "sopsektoral_lines",
     "sopsektoral_checklist",
 ]
 
@@ -172,3 +173,11 @@ def sopsektoral_checklist(value: Any, context: Context) -> Any:
         raise tk.Invalid(tk._("Unknown checklist entries: {keys}; use: {known}").format(
             keys=", ".join(unknown), known=", ".join(collection.CHECKLIST)))
     return {k: tk.asbool(v) for k, v in value.items()}
+
+
+def sopsektoral_lines(value: Any, context: Context) -> Any:
+    """A list of non-empty strings; a string is split on newlines only (names
+    such as "Dinas Pemuda, Olahraga dan Pariwisata" contain commas)."""
+    if isinstance(value, str):
+        value = value.replace("\r", "").split("\n")
+    return sopsektoral_string_list(value, context)

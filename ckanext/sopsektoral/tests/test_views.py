@@ -146,3 +146,60 @@ def test_officers_page_is_for_sysadmins(app, cast):
     user = factories.User()
     app.post(url, headers=_headers(cast.sysadmin), data={"user": user["name"], "position": "staf_statistik"})
     assert user["name"] in {o["user_name"] for o in call_action("sopsektoral_officer_list")}
+
+
+# ---------------------------------------------------------------- SOP steps 5 and 6
+
+def _sent_letter(cast, draft):
+    advance(cast, draft["id"], "signed")
+    return call_action("sopsektoral_letter_send", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+                       id=draft["id"])
+
+
+def test_letter_page_offers_send_and_shows_progress(app, cast, draft):
+    advance(cast, draft["id"], "signed")
+    url = tk.url_for("sopsektoral.letter_read", id=draft["id"])
+    page = BeautifulSoup(app.get(url, headers=_headers(cast.staf_statistik)).body, "html.parser")
+    assert {f["action"].rsplit("/", 1)[-1] for f in page.select("form.sopsektoral-transition")} == {"send"}
+    app.post(tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="send"),
+             headers=_headers(cast.staf_statistik))
+    body = app.get(url, headers=_headers(cast.staf_statistik)).body
+    assert "sopsektoral-progress" in body and "Dinas Perhubungan" in body
+
+
+def test_operator_sees_what_is_asked_of_their_opd(app, cast, draft):
+    _sent_letter(cast, draft)
+    body = app.get(tk.url_for("sopsektoral.queue"), headers=_headers(cast.operator)).body
+    assert "Jumlah Puskesmas menurut Kecamatan" in body
+    assert "Jumlah Trayek Angkutan Kota" not in body  # another OPD's
+    inbox = app.get(tk.url_for("sopsektoral.inbox"), headers=_headers(cast.operator)).body
+    assert "Jumlah Puskesmas menurut Kecamatan" in inbox
+
+
+def test_queue_and_workbench_for_statistics_staff(app, cast, draft):
+    import io
+
+    letter = _sent_letter(cast, draft)
+    items = call_action("sopsektoral_item_list", letter_id=letter["id"])["results"]
+    for item in items:
+        who = cast.operator if item["owner_org"] == cast.opd["id"] else cast.other_operator
+        call_action("resource_create", {"user": who["name"], "ignore_auth": False}, package_id=item["dataset_id"],
+                    name="data.csv", url="data.csv", format="CSV",
+                    upload=__import__("werkzeug.datastructures", fromlist=["FileStorage"]).FileStorage(
+                        io.BytesIO(b"kode_wilayah,jumlah,tahun\n64.71.01,5,2026\n"), "data.csv"))
+        resp = app.post(tk.url_for("sopsektoral.item_transition", id=item["id"], transition="submit"),
+                        headers=_headers(who), follow_redirects=False)
+        assert resp.status_code == 302
+    queue = BeautifulSoup(app.get(tk.url_for("sopsektoral.queue"), headers=_headers(cast.staf_statistik)).body,
+                          "html.parser")
+    assert len(queue.select("input[name=ids]")) == 3
+    assert queue.find("input", attrs={"name": "_csrf_token"})
+    item = items[0]
+    bench = app.get(tk.url_for("sopsektoral.item_read", id=item["id"]), headers=_headers(cast.staf_statistik)).body
+    assert "sopsektoral-checks" in bench and "sopsektoral-verify" in bench
+    app.post(tk.url_for("sopsektoral.item_transition", id=item["id"], transition="return"),
+             headers=_headers(cast.staf_statistik), data={"note": "Angka tidak wajar"})
+    assert call_action("sopsektoral_item_show", id=item["id"])["state"] == "returned"
+    resp = app.post(tk.url_for("sopsektoral.queue_bulk"), headers=_headers(cast.staf_statistik),
+                    data={"action": "verify", "ids": [i["id"] for i in items[1:]]})
+    assert {call_action("sopsektoral_item_show", id=i["id"])["state"] for i in items[1:]} == {"verified"}
