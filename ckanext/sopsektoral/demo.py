@@ -180,6 +180,7 @@ def _steps() -> Iterator[tuple[Callable[[], None], str]]:
     yield _load_datasets, f"{len(DATASETS)} published datasets"
     yield _load_daftar_data, f"Daftar Data {DAFTAR_YEAR}: {len(DAFTAR_DATA)} entries"
     yield _load_letters, f"{len(LETTERS)} request letters, in every state"
+    yield _load_collection, "collection and verification of letter Tahap I (every item state)"
 
 
 def _load_users() -> None:
@@ -330,20 +331,20 @@ class DemoLetter:
 LETTERS: tuple[DemoLetter, ...] = (
     DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap I",
                ("dinas-kesehatan", "dinas-pendidikan-dan-kebudayaan", "dinas-kependudukan-dan-pencatatan-sipil"),
-               "signed"),
+               "sent"),
     DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap II",
-               ("dinas-pekerjaan-umum", "dinas-lingkungan-hidup"), "awaiting_signature"),
+               ("dinas-pekerjaan-umum", "dinas-lingkungan-hidup"), "sent"),
     DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap III",
-               ("dinas-perhubungan", "dinas-sosial"), "awaiting_initial_sekretaris"),
+               ("dinas-perhubungan", "dinas-sosial"), "awaiting_signature"),
     DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap IV",
-               ("dinas-ketenagakerjaan", "dinas-penanaman-modal-dan-perizinan-terpadu"), "awaiting_initial_kabid"),
+               ("dinas-ketenagakerjaan", "dinas-penanaman-modal-dan-perizinan-terpadu"), "awaiting_initial_sekretaris"),
     DemoLetter("Permintaan Data Statistik Sektoral Tahun 2026 Tahap V",
                ("dinas-komunikasi-dan-informatika", "dinas-pemuda-olahraga-dan-pariwisata"), "draft",
                returned_with="Mohon lampiran dilengkapi dengan daftar data Dispora sesuai SK."),
     DemoLetter("Permintaan Data Kecamatan Tahun 2026",
-               ("kecamatan-balikpapan-timur", "kecamatan-balikpapan-selatan"), "draft"),
-    DemoLetter("Permintaan Data Perdagangan dan Pertanahan Tahun 2026 (dibatalkan)",
-               ("dinas-perdagangan", "dinas-pertanahan-dan-penataan-ruang"), "cancelled"),
+               ("kecamatan-balikpapan-timur", "kecamatan-balikpapan-selatan"), "awaiting_initial_kabid"),
+    DemoLetter("Permintaan Data Pertanahan Tahun 2026", ("dinas-pertanahan-dan-penataan-ruang",), "signed"),
+    DemoLetter("Permintaan Data Perdagangan Tahun 2026 (dibatalkan)", ("dinas-perdagangan",), "cancelled"),
 )
 
 LETTER_BODY = (
@@ -362,6 +363,7 @@ _PATH = (
     ("awaiting_initial_sekretaris", "initial", "kabid"),
     ("awaiting_signature", "initial", "sekretaris"),
     ("signed", "sign", "kadis"),
+    ("sent", "send", "staf1"),
 )
 
 
@@ -389,3 +391,63 @@ def _load_letters() -> None:
             if letter["state"] == spec.state:
                 break
             letter = tk.get_action(f"sopsektoral_letter_{transition}")(_as(user), {"id": letter["id"]})
+
+
+OPERATOR_OF = {user.opd: user.name for user in USERS if user.opd}
+
+
+def _kecamatan_csv(year: int, column: str, satuan: str, values: tuple, bad_code: str | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["kode_wilayah", "nama_kecamatan", column, "satuan", "tahun"])
+    for i, (code, value) in enumerate(zip(KECAMATAN, values)):
+        writer.writerow([bad_code if bad_code and i == 2 else code, regions.name(code), value, satuan, year])
+    return out.getvalue()
+
+
+# Letter Tahap I, item by item: what the OPD uploads and how far it goes.
+# (fragment of the title, values, state to reach, note) — one copies 2024's
+# figures, one has a kode wilayah that is not Balikpapan's.
+COLLECTION: tuple[tuple[str, tuple, str, str | None, str | None], ...] = (
+    ("Jumlah Puskesmas", (5, 4, 5, 4, 6, 3), "submitted", None, None),  # = 2024: a copy
+    ("Cakupan Imunisasi", (96.2, 94.8, 95.1, 97.3, 93.9, 95.6), "published", None, None),
+    ("Tenaga Kesehatan", (412, 388, 655, 501, 590, 377), "verified", None, None),
+    ("Stunting", (17.1, 18.4, 16.2, 15.9, 14.8, 16.7), "returned", None,
+     "Angka prevalensi tidak sesuai hasil SSGI; mohon gunakan data e-PPGBM per kelurahan."),
+    ("Sekolah Dasar", (28, 30, 38, 27, 35, 19), "submitted", "64.71.07", None),  # bad kode wilayah
+    ("Siswa SMP", (4821, 5102, 7765, 5340, 6998, 3870), "published", None, None),
+    ("Guru SD", (1250, 1302, 1987, 1405, 1876, 1020), "submitted", None, None),
+    ("Jumlah Penduduk", (100913, 102541, 182203, 113280, 165010, 99874), "verified", None, None),
+    ("Kelahiran", (1602, 1655, 2891, 1790, 2610, 1521), "submitted", None, None),
+)
+
+
+def _load_collection() -> None:
+    letters = tk.get_action("sopsektoral_letter_list")(_context(), {"q": "Tahap I", "limit": 10})["results"]
+    letter = next((r for r in letters if r["subject"].endswith("Tahap I")), None)
+    if letter is None or letter["state"] != "sent":
+        return
+    items = tk.get_action("sopsektoral_item_list")(_context(), {"letter_id": letter["id"], "limit": 100})["results"]
+    if any(i["state"] != "requested" for i in items):
+        return  # already loaded
+    plan = []
+    for fragment, values, target, bad_code, note in COLLECTION:
+        item = next(i for i in items if fragment.lower() in i["title"].lower())
+        operator = OPERATOR_OF[model.Group.get(item["owner_org"]).name]
+        column = item["title"].split(" menurut ")[0].lower().replace(" ", "_")
+        satuan = next(d[2] for d in DAFTAR_DATA if d[1] == item["title"])
+        _upload_csv(item["dataset_id"], f"{column}-{DAFTAR_YEAR}.csv", f"Data Tahun {DAFTAR_YEAR}",
+                    _kecamatan_csv(DAFTAR_YEAR, column, satuan, values, bad_code))
+        tk.get_action("sopsektoral_item_submit")(_as(operator), {"id": item["id"]})
+        plan.append((item, target, note, operator))
+    for item, target, note, operator in plan:
+        if target in ("verified", "published"):
+            tk.get_action("sopsektoral_item_claim")(_as("staf1"), {"id": item["id"]})
+            tk.get_action("sopsektoral_item_verify")(_as("staf1"), {"id": item["id"], "checklist": {
+                "standar_data": True, "metadata": True, "interoperabilitas": True,
+                "kode_referensi": True, "kebenaran": True, "kewajaran": True}})
+        if target == "published":
+            tk.get_action("sopsektoral_item_publish")(_as("staf1"), {"id": item["id"]})
+        if target == "returned":
+            tk.get_action("sopsektoral_item_return")(_as("staf2"), {"id": item["id"], "note": note, "checklist": {
+                "standar_data": True, "metadata": True, "kebenaran": False}})
