@@ -3,13 +3,15 @@
 CKAN_VERSION ?= 2.11.6
 export CKAN_VERSION
 
-.PHONY: demo demo-start test ci stop status venv services i18n lint clean help
+.PHONY: demo demo-start test ci bench stop status venv services i18n docs clean help
 
 help:
 	@echo "make demo        set up everything and serve the demo portal at http://127.0.0.1:5000"
 	@echo "make demo-start  the same, in the background"
 	@echo "make test        set up everything and run the whole test suite (ARGS=... for pytest)"
 	@echo "make ci          the test suite on CKAN 2.10, 2.11 and 2.12 in turn (as .ci/run)"
+	@echo "make bench       the performance targets of design.md, measured in their own database"
+	@echo "make docs        regenerate docs/sop.md, docs/api.md and docs/openapi.json from the code"
 	@echo "make stop        stop PostgreSQL, Redis, Solr, the portal and the worker"
 	@echo "make status      show what runs"
 	@echo "make i18n        extract messages and update the id/en catalogues"
@@ -25,6 +27,12 @@ test:
 
 ci:
 	@bash .ci/run
+
+bench:
+	@scripts/dev.sh bench $(ARGS)
+
+docs:
+	@scripts/dev.sh venv && .dev/venv-$(CKAN_VERSION)/bin/python scripts/api_docs.py
 
 stop:
 	@scripts/dev.sh stop

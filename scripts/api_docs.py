@@ -93,7 +93,8 @@ def parse(doc: str) -> dict:
 def actions() -> list[tuple[str, object]]:
     from ckanext.sopsektoral.logic import action
 
-    return [(name, getattr(action, name)) for name in action.__all__]
+    # Chained core actions (package_update) are documented with CKAN's own.
+    return [(name, getattr(action, name)) for name in action.__all__ if name.startswith("sopsektoral_")]
 
 
 def markdown() -> str:

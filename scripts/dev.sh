@@ -13,6 +13,7 @@
 #   test-env    print the exports the test suite runs with
 #   demo-env    print the exports the demo runs with
 #   test [ARGS] set up everything and run pytest (ARGS go to pytest)
+#   bench [ARGS] set up everything and run scripts/benchmark.py in its own database
 #   demo        set up everything, load demo data, serve http://127.0.0.1:5000
 #   demo-start  as demo, but in the background (stop with `make stop`)
 #   stop        stop whatever this script started
@@ -129,7 +130,7 @@ postgres_start() {
     psql_admin -tc "SELECT 1 FROM pg_roles WHERE rolname='ckan_default'" | grep -q 1 \
         || psql_admin -c "CREATE ROLE ckan_default LOGIN PASSWORD 'pass' NOSUPERUSER NOCREATEDB NOCREATEROLE" >/dev/null
     local db
-    for db in "sopsektoral_test_$CKAN_MINOR" "sopsektoral_demo_$CKAN_MINOR"; do
+    for db in "sopsektoral_test_$CKAN_MINOR" "sopsektoral_demo_$CKAN_MINOR" "sopsektoral_bench_$CKAN_MINOR"; do
         psql_admin -tc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
             || psql_admin -c "CREATE DATABASE $db OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0" >/dev/null
     done
@@ -234,6 +235,7 @@ services() {
 service_env() {
     local purpose=$1 redis_db=1
     [ "$purpose" = demo ] && redis_db=2
+    [ "$purpose" = bench ] && redis_db=3
     echo "export CKAN_SQLALCHEMY_URL=${CKAN_SQLALCHEMY_URL:-postgresql://ckan_default:pass@127.0.0.1:$PG_PORT/sopsektoral_${purpose}_$CKAN_MINOR}"
     echo "export CKAN_SOLR_URL=${CKAN_SOLR_URL:-$(solr_url)/${purpose}_$CKAN_MINOR}"
     echo "export CKAN_REDIS_URL=${CKAN_REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/$redis_db}"
@@ -251,6 +253,18 @@ run_tests() {
         || { tail -n 30 "$LOGS/test-db-init.log" >&2; die "ckan db init failed"; }
     say "running the test suite on CKAN $CKAN_VERSION"
     python -m pytest "$@"
+}
+
+run_benchmark() {
+    venv
+    services bench
+    eval "$(service_env bench)"
+    mkdir -p "$CKAN_STORAGE_PATH"
+    cd "$ROOT"
+    ckan -c test.ini db init >"$LOGS/bench-db-init.log" 2>&1 \
+        || { tail -n 30 "$LOGS/bench-db-init.log" >&2; die "ckan db init failed"; }
+    say "running the benchmark on CKAN $CKAN_VERSION"
+    python scripts/benchmark.py "$@"
 }
 
 demo_setup() {
@@ -335,6 +349,7 @@ case "$cmd" in
     test-env) service_env test ;;
     demo-env) service_env demo ;;
     test) run_tests "$@" ;;
+    bench) run_benchmark "$@" ;;
     demo) demo ;;
     demo-start) demo background ;;
     stop) stop ;;

@@ -199,8 +199,16 @@ def _reindex(package_id: str) -> None:
 
 
 def reindex(package_id: str) -> None:
-    """Reindex a dataset inside the current transaction (fails whole if Solr does)."""
-    _reindex(package_id)
+    """Reindex a dataset inside the current transaction: if Solr refuses, the
+    transition fails whole with a clear error and can simply be retried."""
+    from ckan.lib.search.common import SearchError, SearchIndexError
+
+    try:
+        _reindex(package_id)
+    except (SearchError, SearchIndexError) as err:
+        log.error("sopsektoral: search index unavailable for %s: %s", package_id, err)
+        raise tk.ValidationError({"search": [tk._(
+            "The search index is unavailable, so nothing was changed; try again in a moment")]})
 
 
 # ---------------------------------------------------------------- reading items

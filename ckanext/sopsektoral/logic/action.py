@@ -916,6 +916,8 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, 
 
     :param id: the letter's id
     :type id: string
+    :param note: a note for the event log (optional)
+    :type note: string
     :returns: the letter
     :rtype: dict
     """

@@ -30,6 +30,15 @@ SCHEMAS = {
     "sopsektoral_letter_return": schema.letter_return,
     "sopsektoral_letter_cancel": schema.letter_transition,
     "sopsektoral_event_list": schema.event_list,
+    "sopsektoral_letter_send": schema.letter_transition,
+    "sopsektoral_item_list": schema.item_list,
+    "sopsektoral_item_show": schema.id_only,
+    "sopsektoral_item_submit": schema.letter_transition,
+    "sopsektoral_item_claim": schema.item_claim,
+    "sopsektoral_item_verify": schema.item_verify,
+    "sopsektoral_item_return": schema.item_return,
+    "sopsektoral_item_publish": schema.item_publish,
+    "sopsektoral_status_show": schema.id_only,
 }
 
 
@@ -41,7 +50,7 @@ def _generator():
 
 
 def test_every_action_has_its_schema_listed():
-    assert set(SCHEMAS) == set(action.__all__)
+    assert set(SCHEMAS) == {name for name in action.__all__ if name.startswith("sopsektoral_")}
 
 
 @pytest.mark.usefixtures("with_plugins")

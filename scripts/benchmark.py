@@ -1,0 +1,223 @@
+"""Benchmarks for the targets of design.md §7, against the real stack.
+
+Runs in its own database and Solr core (bench_<ckan minor>), never the demo's
+or the tests'. Usage (from the repository root):
+
+    make bench                      # or: scripts/dev.sh bench [--items 3000] [--send 500]
+
+It prints one line per target with the measured numbers and PASS/FAIL, and
+exits 1 if a target is missed. Timings are server-side (the action layer and
+the Flask app in-process), medians and p95 over repeated runs.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _time(fn: Callable[[], Any], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+class QueryCounter:
+    """Counts SQL statements sent through CKAN's engine."""
+
+    def __init__(self, engine: Any) -> None:
+        import sqlalchemy as sa
+
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._on)
+
+    def _on(self, *args: Any) -> None:
+        self.count += 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=os.path.join(ROOT, "test.ini"))
+    parser.add_argument("--items", type=int, default=3000)
+    parser.add_argument("--opds", type=int, default=60)
+    parser.add_argument("--send", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+
+    config = load_config(args.config)
+    config["ckan.plugins"] = "sopsektoral scheming_datasets"
+    app = make_app(config)
+    flask_app = app._wsgi_app if hasattr(app, "_wsgi_app") else app
+    with flask_app.test_request_context():
+        return _run(flask_app, args)
+
+
+def _reset() -> None:
+    from ckan import model
+    from ckan.cli.db import _run_migrations
+    from ckan.lib import search
+
+    model.repo.rebuild_db()
+    _run_migrations("sopsektoral")
+    search.clear_all()
+
+
+def _run(flask_app: Any, args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    import ckan.plugins.toolkit as tk
+    from ckan import model
+
+    from ckanext.sopsektoral import sop
+    from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem, Officer
+    from ckanext.sopsektoral.model.base import utcnow
+
+    print("resetting the benchmark database and core ...", flush=True)
+    _reset()
+    site = {"user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"], "ignore_auth": True}
+    staff = tk.get_action("user_create")(dict(site), {
+        "name": "bench-staf", "email": "staf@bench.test", "password": "Benchmark2026!"})
+    model.Session.add(Officer(user_id=staff["id"], position=sop.STAF_STATISTIK, valid_from=dt.date(2025, 1, 1)))
+    model.Session.commit()
+    staff_ctx = {"user": "bench-staf", "ignore_auth": False}
+    failed = False
+
+    # ---- 1. verification queue: 3,000 items across 60 OPDs
+    orgs = [tk.get_action("organization_create")(dict(site), {"name": f"opd-{i:02d}", "title": f"OPD {i:02d}"})
+            for i in range(args.opds)]
+    now = utcnow()
+
+    def add_items(n: int, letter_no: int) -> str:
+        letter = Letter(state="sent", state_since=now, data_year=2026, subject=f"Bench {letter_no}", body="",
+                        sifat="biasa", lampiran="", tembusan=[], revision=1, created=now, modified=now,
+                        created_by=staff["id"], number=f"490/{letter_no}/BENCH", number_year=2026,
+                        number_seq=letter_no, letter_date=now.date(), sent_at=now, all_submitted_at=now,
+                        send_state="done", send_total=n, send_done=n)
+        model.Session.add(letter)
+        model.Session.flush()
+        entries = []
+        for i in range(n):
+            org = orgs[i % len(orgs)]["id"]
+            entry = DaftarData(id=str(uuid.uuid4()), year=2026, owner_org=org, title=f"Data {letter_no}-{i:05d}",
+                               metadata_fields={}, created=now, modified=now)
+            entries.append(entry)
+            model.Session.add(entry)
+            model.Session.add(LetterItem(letter_id=letter.id, daftar_data_id=entry.id, owner_org=org,
+                                         title=entry.title, dataset_id=None, state="submitted",
+                                         deadline=now + dt.timedelta(days=7), submitted_at=now,
+                                         submitted_by=staff["id"]))
+        model.Session.commit()
+        return letter.id
+
+    counter = QueryCounter(model.meta.engine)
+
+    def queue_page() -> dict:
+        return tk.get_action("sopsektoral_item_list")(dict(staff_ctx), {"state": ["submitted"], "limit": 50})
+
+    add_items(300, 1)
+    queue_page()
+    counter.count = 0
+    queue_page()
+    queries_small = counter.count
+    add_items(args.items - 300, 2)
+    queue_page()
+    counter.count = 0
+    queue_page()
+    queries_large = counter.count
+    client = flask_app.test_client()
+    token = tk.get_action("api_token_create")(dict(site), {"user": "bench-staf", "name": "bench"})["token"]
+    page_times = _time(lambda: client.get("/sopsektoral/queue?state=submitted",
+                                          headers={"Authorization": token}).status_code, args.runs)
+    api_times = _time(queue_page, args.runs)
+    p95 = _percentile(page_times, 95)
+    ok = p95 < 300 and queries_small == queries_large
+    failed |= not ok
+    print(f"[{'PASS' if ok else 'FAIL'}] verification queue, {args.items} items / {args.opds} OPDs: "
+          f"page p95 {p95:.0f} ms (median {statistics.median(page_times):.0f} ms; action p95 "
+          f"{_percentile(api_times, 95):.0f} ms); SQL per page {queries_small} at 300 items, "
+          f"{queries_large} at {args.items} (target: p95 < 300 ms, equal counts)", flush=True)
+
+    # ---- 2. status of one dataset vs package_show
+    dataset = tk.get_action("package_create")(dict(site), {
+        "name": "bench-dataset", "title": "Bench", "owner_org": orgs[0]["id"], "klasifikasi_akses": "publik",
+        "tahun_data": "2026", "satuan": "unit"})
+    item = model.Session.execute(sa.select(LetterItem).limit(1)).scalar_one()
+    item.dataset_id = dataset["id"]
+    model.Session.commit()
+    show = _time(lambda: tk.get_action("package_show")(dict(staff_ctx), {"id": "bench-dataset"}), args.runs * 2)
+    status = _time(lambda: tk.get_action("sopsektoral_status_show")(dict(staff_ctx), {"id": "bench-dataset"}),
+                   args.runs * 2)
+    ratio = statistics.median(status) / statistics.median(show)
+    ok = ratio <= 1.5
+    failed |= not ok
+    print(f"[{'PASS' if ok else 'FAIL'}] status_show p50 {statistics.median(status):.1f} ms vs package_show p50 "
+          f"{statistics.median(show):.1f} ms: {ratio:.2f}x (target <= 1.5x)", flush=True)
+
+    # ---- 3. the plugin's overhead on package_show: the SOP hooks' share
+    from ckanext.sopsektoral import status as sop_status
+
+    hook = _time(lambda: sop_status.dataset_status_fields(dataset["id"]), args.runs * 2)
+    share = statistics.median(hook) / statistics.median(show)
+    ok = share < 0.15
+    failed |= not ok
+    print(f"[{'PASS' if ok else 'FAIL'}] plugin overhead on package_show: the SOP status hook takes "
+          f"{statistics.median(hook):.2f} ms of {statistics.median(show):.1f} ms ({share:.0%}; target < 15%; "
+          f"measured as the hook's share, see docs/benchmarks.md)", flush=True)
+
+    # ---- 4. sending a letter of N items vs N bare package_create
+    from ckanext.sopsektoral import collection, jobs
+
+    bare_org = orgs[1]["id"]
+    start = time.perf_counter()
+    for i in range(args.send):
+        tk.get_action("package_create")(dict(site), {"name": f"bare-{i:04d}", "title": f"Bare {i}",
+                                                   "owner_org": bare_org, "private": True,
+                                                   "klasifikasi_akses": "publik", "tahun_data": "2026"})
+    bare = time.perf_counter() - start
+    letter = Letter(state="signed", state_since=now, data_year=2026, subject="Bench send", body="",
+                    sifat="biasa", lampiran="", tembusan=[], revision=1, created=now, modified=now,
+                    created_by=staff["id"], number="490/999/BENCH", number_year=2026, number_seq=999,
+                    letter_date=now.date(), send_state="queued", send_total=args.send, send_done=0)
+    model.Session.add(letter)
+    model.Session.flush()
+    for i in range(args.send):
+        entry = DaftarData(id=str(uuid.uuid4()), year=2026, owner_org=orgs[i % len(orgs)]["id"],
+                           title=f"Kirim {i:04d}", metadata_fields={"satuan": "unit"}, created=now, modified=now)
+        model.Session.add(entry)
+        model.Session.add(LetterItem(letter_id=letter.id, daftar_data_id=entry.id, owner_org=entry.owner_org,
+                                     title=entry.title))
+    model.Session.commit()
+    start = time.perf_counter()
+    jobs.send_letter(letter.id, "bench-staf")
+    sending = time.perf_counter() - start
+    sent = model.Session.get(Letter, letter.id)
+    ratio = sending / bare
+    ok = ratio <= 1.3 and sent.state == "sent" and sent.send_done == args.send
+    failed |= not ok
+    print(f"[{'PASS' if ok else 'FAIL'}] sending a letter of {args.send} items: {sending:.1f} s vs "
+          f"{args.send} bare package_create {bare:.1f} s: {ratio:.2f}x (target <= 1.3x)", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
