@@ -32,17 +32,28 @@ The screenshots, as used by docs/guide-*.md:
     inbox-kasi                 Tugas saya of the Kepala Seksi Statistik (kasi)
     letter-list                Surat permintaan, the list with its filters (kasi)
     letter-new                 the form for a new letter (kasi)
-    letter-draft               a draft letter (kasi)
-    letter-returned            the draft returned with a note, "... Tahap V" (kasi)
-    letter-awaiting-kabid      "... Tahap IV", awaiting the Kepala Bidang's paraf (kabid)
-    letter-awaiting-signature  "... Tahap II", awaiting the signature (kadis)
-    letter-signed              "... Tahap I", signed: number, initials, timeline (kasi)
+    letter-draft               a draft letter, "... Tahap V" (kasi)
+    letter-returned            the same draft, returned with a note: its timeline (kasi)
+    letter-awaiting-kabid      "Permintaan Data Kecamatan ...", awaiting the Kepala Bidang's paraf (kabid)
+    letter-awaiting-signature  "... Tahap III", awaiting the signature (kadis)
+    letter-signed              "Permintaan Data Pertanahan ...", signed, with the send button (kasi)
     daftar-data                the Daftar Data with its import form (staf1)
     daftar-data-errors         a file with mistakes, checked only: the per-row errors (staf1)
     officers                   the Pejabat page (admin)
     opd-letter-list            the letters an OPD operator sees (op-dinkes)
     opd-daftar-data            the Daftar Data an OPD operator sees (op-dinkes)
     en-letter-signed           the signed letter in English, /en/... (kasi)
+
+SOP steps 5 and 6 (collection and verification), on the demo's sent letter "... Tahap I":
+
+    letter-sent                "... Tahap I", sent: collection progress per OPD (staf1)
+    queue                      the verification queue, submitted items of every OPD (staf1)
+    item-copied                workbench of "Jumlah Puskesmas ...": identical to 2024's figures (staf1)
+    item-bad-region            workbench of "Jumlah Sekolah Dasar ...": a bad kode wilayah (staf1)
+    item-returned-opd          the returned "... Stunting ..." item with its reason (op-dinkes)
+    opd-queue                  Data yang diminta dari OPD saya, /sopsektoral/queue (op-dpu)
+    inbox-opd                  Tugas saya of an OPD operator: items to upload or correct (op-dinkes)
+    dataset-verified           a verified, published dataset with its SOP status fields (anonymous)
 """
 from __future__ import annotations
 
@@ -71,11 +82,13 @@ VIEWPORT = {"width": 1280, "height": 900}
 TOKEN_NAME = "screenshots"
 
 # Demo letters (ckanext/sopsektoral/demo.py), by the end of their subject.
-LETTER_DRAFT = "Permintaan Data Kecamatan Tahun 2026"
-LETTER_SIGNED = "Tahap I"
-LETTER_AWAITING_SIGNATURE = "Tahap II"
-LETTER_AWAITING_KABID = "Tahap IV"
+# The demo has one draft, the one an approver returned: it is shot twice.
+LETTER_DRAFT = "Tahap V"
 LETTER_RETURNED = "Tahap V"
+LETTER_AWAITING_KABID = "Permintaan Data Kecamatan Tahun 2026"
+LETTER_AWAITING_SIGNATURE = "Tahap III"
+LETTER_SIGNED = "Permintaan Data Pertanahan Tahun 2026"
+LETTER_SENT = "Tahap I"
 
 
 class ApiError(RuntimeError):
@@ -196,6 +209,16 @@ def find_letter(letters: list[dict[str, Any]], ending: str) -> str:
     return matches[0]
 
 
+def find_item(items: list[dict[str, Any]], fragment: str, state: str) -> dict[str, Any]:
+    """The one data item whose title contains ``fragment``, checked to be in ``state``."""
+    matches = [item for item in items if fragment.lower() in item["title"].lower()]
+    if len(matches) != 1 or matches[0]["state"] != state:
+        found = [(item["title"], item["state"]) for item in matches]
+        raise SystemExit(f"expected one {state} demo data item titled like {fragment!r}, found {found}; "
+                         "load the demo data first (ckan sopsektoral demo load)")
+    return matches[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base_url", nargs="?", default="http://127.0.0.1:5000",
@@ -232,6 +255,15 @@ def main() -> int:
         awaiting_signature = find_letter(letters, LETTER_AWAITING_SIGNATURE)
         awaiting_kabid = find_letter(letters, LETTER_AWAITING_KABID)
         returned = find_letter(letters, LETTER_RETURNED)
+        sent = find_letter(letters, LETTER_SENT)
+        items = api(base_url, "sopsektoral_item_list", token_of("staf1"),
+                    {"letter_id": sent, "limit": 1000})["results"]
+        copied = find_item(items, "Jumlah Puskesmas", "submitted")
+        bad_region = find_item(items, "Jumlah Sekolah Dasar", "submitted")
+        returned_item = find_item(items, "Stunting", "returned")
+        published = find_item(items, "Cakupan Imunisasi", "verified")
+        if not published["published"]:
+            raise SystemExit("the demo's verified item \"Cakupan Imunisasi ...\" is not published; reload the demo")
 
         print(f"shooting {base_url} into {out_dir}")
         with sync_playwright() as p:
@@ -254,6 +286,15 @@ def main() -> int:
                 s.shoot("opd-letter-list", "/sopsektoral/letter", token_of("op-dinkes"))
                 s.shoot("opd-daftar-data", "/sopsektoral/daftar-data", token_of("op-dinkes"))
                 s.shoot("en-letter-signed", f"/en/sopsektoral/letter/{signed}", token_of("kasi"))
+                # SOP steps 5 and 6
+                s.shoot("letter-sent", f"/sopsektoral/letter/{sent}", token_of("staf1"))
+                s.shoot("queue", "/sopsektoral/queue", token_of("staf1"))
+                s.shoot("item-copied", f"/sopsektoral/item/{copied['id']}", token_of("staf1"))
+                s.shoot("item-bad-region", f"/sopsektoral/item/{bad_region['id']}", token_of("staf1"))
+                s.shoot("item-returned-opd", f"/sopsektoral/item/{returned_item['id']}", token_of("op-dinkes"))
+                s.shoot("opd-queue", "/sopsektoral/queue", token_of("op-dpu"))
+                s.shoot("inbox-opd", "/sopsektoral/", token_of("op-dinkes"))
+                s.shoot("dataset-verified", f"/dataset/{published['dataset_name']}", None)
             finally:
                 browser.close()
         print(f"{len(s.taken)} screenshots")

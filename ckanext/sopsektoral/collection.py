@@ -77,7 +77,7 @@ def item_deadline(item: LetterItem) -> dt.datetime | None:
     if item.state == RETURNED:
         return item.correction_deadline
     if item.state == SUBMITTED:
-        letter = model.Session.get(Letter, item.letter_id)
+        letter = model.Session.get(Letter, item.letter_id)  # from the identity map when loaded
         opened = verification_opened_at(letter)
         return opened + sop.step("verify").standard_time if opened else None
     return None
@@ -128,20 +128,29 @@ def _site_context() -> dict[str, Any]:
     return {"user": site_user["name"], "ignore_auth": True}
 
 
-def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> str:
-    """The id of the dataset that receives the item: the existing one the Daftar
+def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> None:
+    """Give the item the dataset that receives it: the existing one the Daftar
     Data names (made private while it is collected), or a new private one
-    prefilled with the entry's metadata."""
-    context = _site_context()
+    prefilled with the entry's metadata. The item's state and deadline are
+    flushed first, so that the dataset is indexed once, with its SOP status."""
+    import uuid
+
+    context = dict(_site_context(), sopsektoral_internal=True)
     if entry.dataset_name:
         pkg = model.Package.get(entry.dataset_name)
         if pkg is not None and pkg.state == "active" and pkg.owner_org == item.owner_org:
-            if not pkg.private:
-                tk.get_action("package_patch")(dict(context, sopsektoral_internal=True), {
-                    "id": pkg.id, "private": True})
-            return pkg.id
+            item.dataset_id = pkg.id
+            model.Session.flush()
+            if pkg.private:
+                _reindex(pkg.id)
+            else:
+                tk.get_action("package_patch")(context, {"id": pkg.id, "private": True})
+            return
     metadata = dict(entry.metadata_fields or {})
-    data = {
+    item.dataset_id = str(uuid.uuid4())
+    model.Session.flush()
+    tk.get_action("package_create")(context, {
+        "id": item.dataset_id,
         "name": _free_name(_slug(f"{entry.title} {year}")),
         "title": f"{entry.title} {year}" if str(year) not in entry.title else entry.title,
         "owner_org": item.owner_org,
@@ -151,8 +160,7 @@ def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> str:
         "notes": tk._("Requested by letter {number} (SK Daftar Data {year}).").format(
             number=item_letter_number(item), year=year),
         **metadata,
-    }
-    return tk.get_action("package_create")(dict(context, sopsektoral_internal=True), data)["id"]
+    })
 
 
 def item_letter_number(item: LetterItem) -> str:
@@ -179,12 +187,10 @@ def send_items(letter_id: str, progress: Any = None) -> int:
         if item.dataset_id is not None:
             continue
         entry = model.Session.get(DaftarData, item.daftar_data_id)
-        item.dataset_id = dataset_for_item(item, entry, letter.data_year)
         item.state = REQUESTED
         item.deadline = sop.step("collect").deadline(now)
+        dataset_for_item(item, entry, letter.data_year)
         letter.send_done = (letter.send_done or 0) + 1
-        model.Session.flush()
-        _reindex(item.dataset_id)
         model.Session.commit()
         done += 1
         if progress is not None:
@@ -274,7 +280,11 @@ def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, 
     order = {
         "deadline": [LetterItem.deadline.asc(), LetterItem.title],
         "submitted": [LetterItem.submitted_at.asc().nulls_last(), LetterItem.title],
-        "organization": [LetterItem.owner_org, LetterItem.title],
+        "organization": [
+            sa.select(model.Group.title).where(model.Group.id == LetterItem.owner_org)
+            .correlate(LetterItem).scalar_subquery(),
+            LetterItem.title,
+        ],
         "title": [LetterItem.title],
         "state": [LetterItem.state, LetterItem.deadline],
     }[filters.get("sort") or "deadline"]

@@ -40,18 +40,28 @@ def dataset_status_fields(package_id: str) -> dict[str, Any]:
     row = current_item(package_id)
     if row is None:
         return dict.fromkeys(FIELDS)
+    return fields_of(*row)
+
+
+def fields_of(item: Any, letter: Any) -> dict[str, Any]:
+    """The SOP fields of an item, in as few queries as its state needs (this runs
+    on every package_show of a dataset in the workflow)."""
     from ckanext.sopsektoral import collection
 
-    item = collection.dictize_items({"ignore_auth": True}, [row], None)[0]
+    deadline = collection.item_deadline(item)
+    user_ids = {u for u in (item.submitted_by, item.verified_by) if u}
+    names = dict(model.Session.execute(
+        sa.select(model.User.id, model.User.name).where(model.User.id.in_(user_ids))
+    ).all()) if user_ids else {}
     return {
-        "sop_status": item["state"],
-        "sop_letter_number": item["letter_number"],
-        "sop_deadline": item["deadline"],
-        "sop_overdue": item["overdue"],
-        "sop_submitted_at": item["submitted_at"],
-        "sop_submitted_by": item["submitted_by"],
-        "sop_verified_at": item["verified_at"],
-        "sop_verified_by": item["verified_by"],
+        "sop_status": item.state,
+        "sop_letter_number": letter.number,
+        "sop_deadline": deadline.isoformat() if deadline else None,
+        "sop_overdue": bool(deadline and collection.utcnow() > deadline),
+        "sop_submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
+        "sop_submitted_by": names.get(item.submitted_by),
+        "sop_verified_at": item.verified_at.isoformat() if item.verified_at else None,
+        "sop_verified_by": names.get(item.verified_by),
     }
 
 

@@ -1255,8 +1255,9 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
     :type id: string
     :returns: the SOP fields as ``package_show`` has them (``sop_status``,
         ``sop_letter_number``, ``sop_deadline``, ``sop_overdue``, submitted and
-        verified times and users), ``item`` (the data item, or None) and
-        ``history`` (its events, for Diskominfo officers)
+        verified times and users), ``item_id`` and ``letter_id`` (or None),
+        ``collection_deadline``, ``verification_deadline`` (while submitted) and
+        ``history`` (the item's events, for Diskominfo officers)
     :rtype: dict
     """
     tk.check_access("sopsektoral_status_show", context, data_dict)
@@ -1264,9 +1265,14 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
     pkg = model.Package.get(data["id"])
     if pkg is None or pkg.state != "active":
         raise tk.ObjectNotFound(tk._("Dataset not found"))
-    out: dict[str, Any] = {"id": pkg.id, "name": pkg.name, **status.dataset_status_fields(pkg.id)}
     row = status.current_item(pkg.id)
-    out["item"] = collection.dictize_items(context, [row], workflow.current_user(context))[0] if row else None
+    fields = status.fields_of(*row) if row else dict.fromkeys(status.FIELDS)
+    out: dict[str, Any] = {"id": pkg.id, "name": pkg.name, **fields}
+    out["item_id"] = row[0].id if row else None
+    out["letter_id"] = row[1].id if row else None
+    out["collection_deadline"] = iso(row[0].deadline) if row else None
+    out["verification_deadline"] = iso(collection.item_deadline(row[0])) \
+        if row and row[0].state == collection.SUBMITTED else None
     user = workflow.current_user(context)
     if row is not None and (context.get("ignore_auth") or workflow.is_officer(user) or (user and user.sysadmin)):
         out["history"] = [e.dictize() for e in model.Session.execute(
