@@ -432,20 +432,28 @@ def test_the_whole_sop_from_daftar_data_to_published_data(cast):
 class TestSearchDown:
     """Invariant 8: with Solr unreachable a transition fails whole and can be retried."""
 
-    def test_submit_fails_whole_then_succeeds_on_retry(self, cast, sent):
-        from ckan.lib.search.common import SolrSettings
+    def test_submit_fails_whole_then_succeeds_on_retry(self, cast, sent, ckan_config):
+        from ckan.lib.search import common
 
         item = by_title(sent["id"], "Puskesmas")
         upload(item["dataset_id"], balikpapan_csv(2026), "data-2026.csv", cast.operator)
         events_before = len(call_action("sopsektoral_event_list", limit=1000))
-        working = SolrSettings.get()
-        SolrSettings.init("http://127.0.0.1:9/solr/unreachable")  # a closed port: a real refusal
+        dead = "http://127.0.0.1:9/solr/unreachable"  # a closed port: a real refusal
+        # CKAN 2.10/2.11 keep the URL in SolrSettings; 2.12 reads solr_url from config.
+        settings = getattr(common, "SolrSettings", None)
+        working = settings.get() if settings else None
+        working_url = ckan_config["solr_url"]
+        if settings:
+            settings.init(dead)
+        ckan_config["solr_url"] = dead
         try:
             with pytest.raises(tk.ValidationError) as err:
                 call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
             assert "search" in err.value.error_dict
         finally:
-            SolrSettings.init(*working)
+            if settings:
+                settings.init(*working)
+            ckan_config["solr_url"] = working_url
         assert call_action("sopsektoral_item_show", id=item["id"])["state"] == "requested"
         assert len(call_action("sopsektoral_event_list", limit=1000)) == events_before
         assert call_action("package_show", id=item["dataset_id"])["sop_status"] == "requested"
