@@ -8,7 +8,7 @@ VENV=${VENV:-$ROOT/.dev/venv-${CKAN_VERSION:-2.11.6}}
 I18N=$ROOT/ckanext/sopsektoral/i18n
 POT=$I18N/ckanext-sopsektoral.pot
 cd "$ROOT"
-"$VENV/bin/pybabel" -q extract -F babel.cfg -k translate -k isPlural -k ungettext:1,2 \
+"$VENV/bin/pybabel" -q extract -F babel.cfg -k translate -k isPlural -k ungettext:1,2 -k N_ \
     --project=ckanext-sopsektoral --copyright-holder="Diskominfo Kota Balikpapan" \
     --no-location --sort-output -o "$POT" ckanext/sopsektoral
 for lang in id en; do

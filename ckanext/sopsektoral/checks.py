@@ -3,18 +3,22 @@
 Each check reads the item's resources as tables (CSV or XLSX) and returns a
 result: ``passed`` (True, False, or None when it does not apply), a message,
 and details. They advise the statistics staff; the decision stays theirs.
+
+Results are stored when the item is submitted and read later by someone who
+may use another language, so a message is kept untranslated: its msgid and
+its parameters (``N_``), translated when read (``localise``). Parameters are
+the data itself (file names, values, counts) and are never translated.
 """
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.sopsektoral import regions
+from ckanext.sopsektoral import regions, tabular
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +30,82 @@ PERIOD_COLUMNS = (*YEAR_COLUMNS, "periode", "bulan", "semester", "triwulan")
 
 
 @dataclasses.dataclass
+class Message:
+    """A message in the source language (its msgid) and its parameters."""
+
+    message_id: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form, with the English text for readers of the older form."""
+        return {"message_id": self.message_id, "params": dict(self.params),
+                "message": _format(self.message_id, self.params)}
+
+
+def N_(message_id: str, **params: Any) -> Message:
+    """A message translated when it is read, not now.
+
+    ``N_`` is one of babel's default keywords: the msgid is extracted by
+    ``make i18n`` (and checked by tests/test_i18n.py) like ``_``'s.
+    """
+    return Message(message_id, params)
+
+
+Text = Message | str  # a str is shown as it is (data, or a library's own message)
+
+
+def _format(template: str, params: dict[str, Any]) -> str:
+    return template.format(**params) if params else template
+
+
+def _stored(text: Text) -> Any:
+    return text.as_dict() if isinstance(text, Message) else text
+
+
+@dataclasses.dataclass
 class CheckResult:
     key: str
     passed: bool | None
-    message: str
-    details: list[str] = dataclasses.field(default_factory=list)
+    message: Text
+    details: list[Text] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The stored form: ``message_id`` and ``params`` to translate when read,
+        ``message`` in English; each detail a str or a message's stored form."""
+        out: dict[str, Any] = {"key": self.key, "passed": self.passed}
+        message = _stored(self.message)
+        out.update(message if isinstance(message, dict) else {"message": message})
+        out["details"] = [_stored(d) for d in self.details]
+        return out
+
+
+def _translated(stored: Any, translate: Callable[[str], str]) -> str:
+    """A stored message (or an older, already translated text) in the reader's language."""
+    if not isinstance(stored, dict):
+        return "" if stored is None else str(stored)
+    message_id, params = stored.get("message_id"), stored.get("params") or {}
+    if message_id and isinstance(message_id, str) and isinstance(params, dict):
+        for template in (translate(message_id), message_id):
+            try:
+                return _format(template, params)
+            except (KeyError, IndexError, ValueError, AttributeError):  # a translation with other placeholders
+                log.warning("sopsektoral: cannot format check message %r", template)
+    return str(stored.get("message") or "")
+
+
+def localise(results: list[dict[str, Any]] | None, translate: Callable[[str], str] | None = None
+             ) -> list[dict[str, Any]]:
+    """Stored check results with ``message`` and ``details`` in the reader's
+    language (``tk._``, the request's). Results stored before messages were kept
+    untranslated carry only ``message``: it is shown as it was stored."""
+    translate = translate or tk._
+    out = []
+    for result in results or []:
+        result = dict(result)
+        result["message"] = _translated(result, translate)
+        result["details"] = [_translated(d, translate) for d in result.get("details") or []]
+        out.append(result)
+    return out
 
 
 @dataclasses.dataclass
@@ -88,28 +160,8 @@ def read_resource(resource: dict[str, Any]) -> Table:
 
 def _read_matrix(content: bytes, fmt: str) -> list[list[Any]]:
     if fmt in ("xlsx", "xlsm"):
-        import openpyxl
-
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    import csv
-
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError("not UTF-8 or cp1252 text")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+        return tabular.read_xlsx_rows(content)
+    return tabular.read_csv_rows(content)
 
 
 # ---------------------------------------------------------------- the checks
@@ -118,13 +170,13 @@ def check_structure(resources: list[dict[str, Any]]) -> CheckResult:
     """Frictionless validation of each CSV/XLSX: header, blank or short rows, types."""
     tables = [r for r in resources if _is_table(r)]
     if not tables:
-        return CheckResult("structure", False, tk._("No CSV or XLSX resource to check"))
-    problems: list[str] = []
+        return CheckResult("structure", False, N_("No CSV or XLSX resource to check"))
+    problems: list[Text] = []
     for resource in tables:
         problems.extend(_frictionless_errors(resource))
     if problems:
-        return CheckResult("structure", False, tk._("The tables have structural errors"), problems[:50])
-    return CheckResult("structure", True, tk._("The tables are well formed"))
+        return CheckResult("structure", False, N_("The tables have structural errors"), problems[:50])
+    return CheckResult("structure", True, N_("The tables are well formed"))
 
 
 def _is_table(resource: dict[str, Any]) -> bool:
@@ -132,12 +184,12 @@ def _is_table(resource: dict[str, Any]) -> bool:
     return fmt in ("csv", "xlsx") or resource.get("url", "").lower().endswith((".csv", ".xlsx"))
 
 
-def _frictionless_errors(resource: dict[str, Any]) -> list[str]:
+def _frictionless_errors(resource: dict[str, Any]) -> list[Text]:
     import frictionless
 
     name = resource.get("name") or resource["id"]
     if resource.get("url_type") != "upload":
-        return [f"{name}: " + tk._("Only uploaded files are checked")]
+        return [N_("{table}: only uploaded files are checked", table=name)]
     from ckan.lib import uploader
 
     path = uploader.get_resource_uploader(resource).get_path(resource["id"])
@@ -153,15 +205,21 @@ def _frictionless_errors(resource: dict[str, Any]) -> list[str]:
         )
     except Exception as err:  # frictionless raises for files it cannot open at all
         return [f"{name}: {err}"]
-    out = []
+    out: list[Text] = []
     for task in report.tasks:
         for error in task.errors:
-            where = []
-            if getattr(error, "row_number", None):
-                where.append(tk._("row {n}").format(n=error.row_number))
-            if getattr(error, "field_name", None):
-                where.append(tk._("column {name}").format(name=error.field_name))
-            out.append(f"{name}: {error.title}{' (' + ', '.join(where) + ')' if where else ''}: {error.message}")
+            # frictionless words its errors in English only: they are parameters.
+            row, column = getattr(error, "row_number", None), getattr(error, "field_name", None)
+            found = {"table": name, "title": error.title, "error": error.message}
+            if row and column:
+                out.append(N_("{table}: {title} (row {row}, column {column}): {error}",
+                              row=row, column=column, **found))
+            elif row:
+                out.append(N_("{table}: {title} (row {row}): {error}", row=row, **found))
+            elif column:
+                out.append(N_("{table}: {title} (column {column}): {error}", column=column, **found))
+            else:
+                out.append(f"{name}: {error.title}: {error.message}")
     for error in report.errors:
         out.append(f"{name}: {error.title}: {error.message}")
     return out
@@ -170,7 +228,7 @@ def _frictionless_errors(resource: dict[str, Any]) -> list[str]:
 def check_region_codes(tables: Iterable[Table]) -> CheckResult:
     """Region code columns hold Kemendagri codes of Kota Balikpapan (kode referensi)."""
     seen_column = False
-    bad: list[str] = []
+    bad: list[Text] = []
     checked = 0
     for table in tables:
         for index, column in enumerate(table.header):
@@ -183,22 +241,22 @@ def check_region_codes(tables: Iterable[Table]) -> CheckResult:
                     continue
                 checked += 1
                 if not regions.is_known(value):
-                    bad.append(tk._("{table}, row {row}, {column}: {value}").format(
-                        table=table.name, row=row_number, column=column, value=value))
+                    bad.append(N_("{table}, row {row}, {column}: {value}",
+                                  table=table.name, row=row_number, column=column, value=value))
     if not seen_column:
-        return CheckResult("region_codes", None, tk._("No region code column (kode_wilayah, kode_kecamatan, ...)"))
+        return CheckResult("region_codes", None, N_("No region code column (kode_wilayah, kode_kecamatan, ...)"))
     if bad:
-        return CheckResult("region_codes", False, tk._(
-            "{n} of {total} region codes are not Kemendagri codes of Kota Balikpapan").format(
-                n=len(bad), total=checked), bad[:50])
-    return CheckResult("region_codes", True, tk._("All {n} region codes are valid").format(n=checked))
+        return CheckResult("region_codes", False, N_(
+            "{n} of {total} region codes are not Kemendagri codes of Kota Balikpapan", n=len(bad), total=checked),
+            bad[:50])
+    return CheckResult("region_codes", True, N_("All {n} region codes are valid", n=checked))
 
 
 def check_data_year(tables: Iterable[Table], dataset: dict[str, Any], year: int) -> CheckResult:
     """The data is for the year the letter asks (the year column and the metadata)."""
-    problems = []
+    problems: list[Text] = []
     if str(dataset.get("tahun_data") or "") not in ("", str(year)):
-        problems.append(tk._("The metadata says {found}").format(found=dataset.get("tahun_data")))
+        problems.append(N_("The metadata says {found}", found=dataset.get("tahun_data")))
     seen_column = False
     for table in tables:
         for index, column in enumerate(table.header):
@@ -208,13 +266,13 @@ def check_data_year(tables: Iterable[Table], dataset: dict[str, Any], year: int)
             years = {row[index] for row in table.rows if index < len(row) and row[index]}
             other = sorted(y for y in years if y != str(year))
             if other and str(year) not in years:
-                problems.append(tk._("{table}: the {column} column has {years}, not {year}").format(
-                    table=table.name, column=column, years=", ".join(other[:10]), year=year))
+                problems.append(N_("{table}: the {column} column has {years}, not {year}",
+                                   table=table.name, column=column, years=", ".join(other[:10]), year=year))
     if problems:
-        return CheckResult("data_year", False, tk._("The data does not seem to be for {year}").format(year=year), problems)
+        return CheckResult("data_year", False, N_("The data does not seem to be for {year}", year=year), problems)
     if not seen_column and not dataset.get("tahun_data"):
-        return CheckResult("data_year", None, tk._("No year column or data year to compare"))
-    return CheckResult("data_year", True, tk._("The data is for {year}").format(year=year))
+        return CheckResult("data_year", None, N_("No year column or data year to compare"))
+    return CheckResult("data_year", True, N_("The data is for {year}", year=year))
 
 
 def _values(tables: Iterable[Table]) -> list[tuple[str, ...]]:
@@ -231,16 +289,15 @@ def check_copied_from_previous_year(tables: list[Table], previous: list[Table] |
     """The figures are not a copy of the previous year's (a known problem: OPDs copying
     last year's figures). A partial match is normal (e.g. a wage frozen in some regions)."""
     if not previous:
-        return CheckResult("previous_year", None, tk._("No data of the previous year to compare"))
+        return CheckResult("previous_year", None, N_("No data of the previous year to compare"))
     now, before = _values(tables), _values(previous)
     if not now:
-        return CheckResult("previous_year", None, tk._("No rows to compare"))
+        return CheckResult("previous_year", None, N_("No rows to compare"))
     if now == before:
-        return CheckResult("previous_year", False, tk._(
-            "All {n} rows are identical to the previous year's data: copied?").format(n=len(now)))
+        return CheckResult("previous_year", False, N_(
+            "All {n} rows are identical to the previous year's data: copied?", n=len(now)))
     same = len(set(now) & set(before))
-    return CheckResult("previous_year", True, tk._(
-        "{same} of {n} rows equal the previous year's").format(same=same, n=len(now)))
+    return CheckResult("previous_year", True, N_("{same} of {n} rows equal the previous year's", same=same, n=len(now)))
 
 
 def _tables_of(package_id: str) -> list[Table]:

@@ -171,6 +171,21 @@ def notify_pending() -> None:
     click.echo(f"sent {sent} notification(s)")
 
 
+@sopsektoral.command("refresh-index")
+def refresh_index() -> None:
+    """Reindex datasets whose SOP status changed with time alone (a deadline
+    passed, verification opened), so that the search facets agree (run it from cron)."""
+    from ckanext.sopsektoral import collection
+
+    with click.progressbar(length=1, label="checking the search index") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        refreshed = collection.refresh_index(progress)
+    click.echo(f"reindexed {len(refreshed)} dataset(s)")
+
+
 # ---------------------------------------------------------------- demo
 
 @sopsektoral.group()

@@ -70,17 +70,32 @@ def item_state_label(state: str | None) -> str:
 
 # ---------------------------------------------------------------- deadlines
 
+def step_deadline(state: str | None, deadline: dt.datetime | None, correction_deadline: dt.datetime | None,
+                  verification_opened: dt.datetime | None) -> dt.datetime | None:
+    """When an item in ``state`` is due: collection, correction or verification."""
+    if state == REQUESTED:
+        return deadline
+    if state == RETURNED:
+        return correction_deadline
+    if state == SUBMITTED and verification_opened is not None:
+        return verification_opened + sop.step("verify").standard_time
+    return None
+
+
+def opened_at(all_submitted_at: dt.datetime | None, closes: dt.datetime | None,
+              now: dt.datetime | None = None) -> dt.datetime | None:
+    """When verification opened, from the letter's dates (see verification_opened_at)."""
+    if all_submitted_at is not None:
+        return all_submitted_at
+    return closes if closes and (now or utcnow()) > closes else None
+
+
 def item_deadline(item: LetterItem) -> dt.datetime | None:
     """When the item's current step is due."""
-    if item.state == REQUESTED:
-        return item.deadline
-    if item.state == RETURNED:
-        return item.correction_deadline
+    opened = None
     if item.state == SUBMITTED:
-        letter = model.Session.get(Letter, item.letter_id)  # from the identity map when loaded
-        opened = verification_opened_at(letter)
-        return opened + sop.step("verify").standard_time if opened else None
-    return None
+        opened = verification_opened_at(model.Session.get(Letter, item.letter_id))  # identity map
+    return step_deadline(item.state, item.deadline, item.correction_deadline, opened)
 
 
 def is_overdue(item: LetterItem, now: dt.datetime | None = None) -> bool:
@@ -104,8 +119,7 @@ def verification_opened_at(letter: Letter | None) -> dt.datetime | None:
         return None
     if letter.all_submitted_at is not None:
         return letter.all_submitted_at
-    closes = collection_closes(letter)
-    return closes if closes and utcnow() > closes else None
+    return opened_at(None, collection_closes(letter))
 
 
 # ---------------------------------------------------------------- sending
@@ -141,10 +155,17 @@ def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> None:
         if pkg is not None and pkg.state == "active" and pkg.owner_org == item.owner_org:
             item.dataset_id = pkg.id
             model.Session.flush()
-            if pkg.private:
-                _reindex(pkg.id)
+            # The dataset now receives the requested year's data: it says so
+            # (the data-year check reads it), and it is private while collected.
+            changes: dict[str, Any] = {}
+            if not pkg.private:
+                changes["private"] = True
+            if (pkg.extras or {}).get("tahun_data") != str(year):
+                changes["tahun_data"] = str(year)
+            if changes:
+                tk.get_action("package_patch")(context, {"id": pkg.id, **changes})
             else:
-                tk.get_action("package_patch")(context, {"id": pkg.id, "private": True})
+                _reindex(pkg.id)
             return
     metadata = dict(entry.metadata_fields or {})
     item.dataset_id = str(uuid.uuid4())
@@ -191,11 +212,22 @@ def send_items(letter_id: str, progress: Any = None) -> int:
         item.deadline = sop.step("collect").deadline(now)
         dataset_for_item(item, entry, letter.data_year)
         letter.send_done = (letter.send_done or 0) + 1
+        letter.send_progress_at = utcnow()
         model.Session.commit()
         done += 1
         if progress is not None:
             progress(letter.send_done, letter.send_total)
     return done
+
+
+def send_stalled(letter: Letter) -> bool:
+    """Whether the letter's send job is queued or running but has stopped
+    making progress (its worker died or the job was lost)."""
+    if letter.send_state not in ("queued", "running"):
+        return False
+    if letter.send_progress_at is None:
+        return True
+    return utcnow() - letter.send_progress_at > dt.timedelta(minutes=config.send_stalled_minutes())
 
 
 def _reindex(package_id: str) -> None:
@@ -217,6 +249,52 @@ def reindex(package_id: str) -> None:
             "The search index is unavailable, so nothing was changed; try again in a moment")]})
 
 
+def _indexed_ids(fq: str) -> list[str]:
+    """Ids of every dataset (private ones too) the search index finds for ``fq``."""
+    search = tk.get_action("package_search")
+    ids: list[str] = []
+    while True:
+        page = search(_site_context(), {"fq": fq, "fl": "id", "include_private": True,
+                                        "rows": 1000, "start": len(ids), "sort": "id asc"})
+        ids += [r["id"] for r in page["results"]]
+        if not page["results"] or len(ids) >= page["count"]:
+            return ids
+
+
+def stale_in_index() -> list[str]:
+    """Datasets whose SOP status in the search index has gone out of date with
+    time alone (no transition reindexed them): a deadline passed, so they are
+    overdue now, or the collection window closed, so verification opened and
+    their verification deadline runs. The index is asked for the candidates,
+    the tables decide."""
+    candidates = set(_indexed_ids('+sop_status:("requested" OR "returned" OR "submitted") +sop_overdue:"false"'))
+    candidates |= set(_indexed_ids('+sop_status:"submitted" -sop_deadline:[* TO *]'))
+    if not candidates:
+        return []
+    from ckanext.sopsektoral import status
+
+    stale = []
+    for package_id in sorted(candidates):
+        row = status.current_item(package_id)
+        if row is None:
+            stale.append(package_id)  # no longer asked for: the index must drop its status
+            continue
+        item = row[0]
+        if is_overdue(item) or (item.state == SUBMITTED and item_deadline(item) is not None):
+            stale.append(package_id)
+    return stale
+
+
+def refresh_index(progress: Any = None) -> list[str]:
+    """Reindex the datasets :func:`stale_in_index` finds; returns their ids."""
+    stale = stale_in_index()
+    for n, package_id in enumerate(stale, 1):
+        _reindex(package_id)
+        if progress is not None:
+            progress(n, len(stale))
+    return stale
+
+
 # ---------------------------------------------------------------- reading items
 
 def member_org_ids(user: model.User | None) -> set[str]:
@@ -232,19 +310,24 @@ def sees_every_opd(context: dict[str, Any], user: model.User | None) -> bool:
     return bool(user and (user.sysadmin or workflow.is_officer(user)))
 
 
-def _overdue_condition(now: dt.datetime) -> Any:
-    """SQL for "the item's current step is past its deadline" (see item_deadline)."""
+def _deadline_expression(now: dt.datetime) -> Any:
+    """SQL for the deadline of the item's current step (see item_deadline)."""
     closes = (
         sa.select(sa.func.max(LetterItem.deadline))
         .where(LetterItem.letter_id == Letter.id).correlate(Letter).scalar_subquery()
     )
-    opened = sa.func.coalesce(Letter.all_submitted_at, closes)
-    verify_time = sop.step("verify").standard_time
-    return sa.or_(
-        sa.and_(LetterItem.state == REQUESTED, LetterItem.deadline < now),
-        sa.and_(LetterItem.state == RETURNED, LetterItem.correction_deadline < now),
-        sa.and_(LetterItem.state == SUBMITTED, opened < now - verify_time, opened < now),
+    opened = sa.func.coalesce(Letter.all_submitted_at, sa.case((closes < now, closes)))
+    verify_time = sa.literal(sop.step("verify").standard_time, sa.Interval())
+    return sa.case(
+        (LetterItem.state == REQUESTED, LetterItem.deadline),
+        (LetterItem.state == RETURNED, LetterItem.correction_deadline),
+        (LetterItem.state == SUBMITTED, opened + verify_time),
     )
+
+
+def _overdue_condition(now: dt.datetime) -> Any:
+    """SQL for "the item's current step is past its deadline"."""
+    return _deadline_expression(now) < now
 
 
 def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
@@ -278,7 +361,7 @@ def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, 
         sa.select(sa.func.count()).select_from(base.subquery())
     ).scalar_one()
     order = {
-        "deadline": [LetterItem.deadline.asc(), LetterItem.title],
+        "deadline": [_deadline_expression(now).asc().nulls_last(), LetterItem.title],
         "submitted": [LetterItem.submitted_at.asc().nulls_last(), LetterItem.title],
         "organization": [
             sa.select(model.Group.title).where(model.Group.id == LetterItem.owner_org)
@@ -286,7 +369,7 @@ def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, 
             LetterItem.title,
         ],
         "title": [LetterItem.title],
-        "state": [LetterItem.state, LetterItem.deadline],
+        "state": [LetterItem.state, _deadline_expression(now).asc().nulls_last()],
     }[filters.get("sort") or "deadline"]
     rows = model.Session.execute(
         base.order_by(*order).limit(filters.get("limit", 50)).offset(filters.get("offset", 0))
@@ -316,11 +399,9 @@ def dictize_items(context: dict[str, Any], rows: list[Any], user: model.User | N
     out = []
     for item in items:
         letter = letters[item.letter_id]
-        opened = letter.all_submitted_at or (closes.get(letter.id) if closes.get(letter.id)
-                                             and now > closes[letter.id] else None)
-        verify_deadline = opened + sop.step("verify").standard_time if opened else None
-        deadline = {REQUESTED: item.deadline, RETURNED: item.correction_deadline,
-                    SUBMITTED: verify_deadline}.get(item.state)
+        opened = opened_at(letter.all_submitted_at, closes.get(letter.id), now)
+        verify_deadline = step_deadline(SUBMITTED, None, None, opened)
+        deadline = step_deadline(item.state, item.deadline, item.correction_deadline, opened)
         pkg = packages.get(item.dataset_id)
         out.append({
             "id": item.id,
@@ -452,14 +533,28 @@ def publish(item: LetterItem, context: dict[str, Any]) -> None:
     item.published_at = utcnow()
 
 
+def current_state(package_id: str) -> tuple[str | None, bool]:
+    """The state of the newest item asking for this dataset, and whether it was
+    published; ``(None, False)`` when no letter asks for it."""
+    row = model.Session.execute(
+        sa.select(LetterItem.state, LetterItem.published_at)
+        .join(Letter, Letter.id == LetterItem.letter_id)
+        .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
+        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
+    ).first()
+    return (row[0], row[1] is not None) if row else (None, False)
+
+
 def under_collection(package_id: str) -> bool:
-    """Whether a letter's item that is not yet verified points at this dataset."""
-    return model.Session.execute(
-        sa.select(LetterItem.id).where(
-            LetterItem.dataset_id == package_id,
-            LetterItem.state.in_([REQUESTED, SUBMITTED, RETURNED]),
-        ).limit(1)
-    ).first() is not None
+    """Whether the dataset is being collected or verified (not verified yet)."""
+    return current_state(package_id)[0] in (REQUESTED, SUBMITTED, RETURNED)
+
+
+def awaiting_publication(package_id: str) -> bool:
+    """Whether the dataset may only become public through the SOP's publish step:
+    it is being collected or verified, or verified and not published yet."""
+    state, published = current_state(package_id)
+    return state in (REQUESTED, SUBMITTED, RETURNED) or (state == VERIFIED and not published)
 
 
 def in_workflow(package_id: str) -> bool:

@@ -7,6 +7,7 @@ LETTER_NUMBER_PATTERN = "ckanext.sopsektoral.letter_number_pattern"
 AUTO_PUBLISH = "ckanext.sopsektoral.auto_publish"
 WALIDATA_ORG = "ckanext.sopsektoral.walidata_org"
 JOBS_QUEUE = "ckanext.sopsektoral.jobs_queue"
+SEND_STALLED_MINUTES = "ckanext.sopsektoral.send_stalled_minutes"
 
 
 def step_minutes(step_key: str, default: int) -> int:
@@ -29,3 +30,7 @@ def walidata_org() -> str:
 
 def jobs_queue() -> str:
     return tk.config[JOBS_QUEUE]
+
+
+def send_stalled_minutes() -> int:
+    return tk.config[SEND_STALLED_MINUTES]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.sopsektoral import tabular
 from ckanext.sopsektoral.model import DaftarData
 from ckanext.sopsektoral.model.base import utcnow
 
@@ -73,37 +73,19 @@ def read_table(content: bytes, fmt: str) -> list[dict[str, Any]]:
 
 
 def _read_csv(content: bytes) -> list[dict[str, Any]]:
-    # Spreadsheets exported on Windows are often cp1252 rather than UTF-8.
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise tk.ValidationError({"upload": [tk._("Not a readable CSV file (save it as UTF-8 CSV)")]})
+    unreadable = tk._("Not a readable CSV file (save it as UTF-8 CSV)")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        rows = tabular.read_csv_rows(content)
+    except tabular.NotText:
+        raise tk.ValidationError({"upload": [unreadable]})
     except csv.Error as err:
-        raise tk.ValidationError({"upload": [
-            tk._("Not a readable CSV file (save it as UTF-8 CSV)") + f": {err}"]})
+        raise tk.ValidationError({"upload": [f"{unreadable}: {err}"]})
     return _rows_from_matrix(rows)
 
 
 def _read_xlsx(content: bytes) -> list[dict[str, Any]]:
-    import openpyxl
-
     try:
-        # Read-only workbooks parse the sheet lazily: read it inside the try.
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
+        rows = tabular.read_xlsx_rows(content)
     except Exception as err:  # openpyxl raises many kinds for a bad file
         raise tk.ValidationError({"upload": [tk._("Not a readable XLSX file: {error}").format(error=err)]})
     return _rows_from_matrix(rows)

@@ -15,10 +15,12 @@ __all__ = [
     "sopsektoral_step_time",
     "sopsektoral_sifat_label",
     "sopsektoral_letter_state_label",
+    "sopsektoral_awaiting_label",
     "sopsektoral_check_label",
     "sopsektoral_field_label",
     "sopsektoral_is_officer",
     "sopsektoral_event_label",
+    "sopsektoral_event_note",
     "sopsektoral_status_label",
     "sopsektoral_format_minutes",
     "sopsektoral_format_datetime",
@@ -58,6 +60,18 @@ def sopsektoral_letter_state_label(state: str) -> str:
     return workflow.state_label(state)
 
 
+def sopsektoral_awaiting_label(letter: dict[str, Any]) -> str | None:
+    """Whom a letter waits on: the approval chain's next position, or for a
+    signed letter not being sent yet, the positions that send it (SOP step 5)."""
+    from ckanext.sopsektoral import workflow
+
+    if letter.get("awaiting_position_label"):
+        return letter["awaiting_position_label"]
+    if letter.get("state") == workflow.SIGNED and letter.get("send_state") not in ("queued", "running"):
+        return " / ".join(sop.position_label(p) for p in workflow.TRANSITION_EXECUTORS["send"])
+    return None
+
+
 def sopsektoral_check_label(key: str) -> str:
     labels = {
         "structure": tk._("Table structure (Frictionless)"),
@@ -87,17 +101,30 @@ def sopsektoral_is_officer() -> bool:
     return workflow.is_officer(workflow.current_user({"user": tk.current_user.name}))
 
 
-def sopsektoral_event_label(action: str) -> str:
+def sopsektoral_event_label(action: str, event: dict[str, Any] | None = None) -> str:
+    """What an event-log entry did, in the user's language.
+
+    With the entry itself, a claim says whom it went to: the claimer
+    ("Claimed"), someone else ("Assigned to ...") or nobody ("Claim released")
+    (``sopsektoral_item_claim`` logs the new holder's name as the note).
+    """
     from ckanext.sopsektoral import workflow
 
-    labels = {
-        "item_submit": tk._("Submitted"),
-        "item_return": tk._("Returned for correction"),
-        "item_verify": tk._("Verified"),
-        "item_claim": tk._("Claimed"),
-        "item_publish": tk._("Published"),
-    }
-    return labels.get(action) or workflow.transition_label(action)
+    if action == "item_claim" and event is not None:
+        holder = event.get("note")
+        if not holder:
+            return tk._("Claim released")
+        if holder != event.get("actor_name"):
+            return tk._("Assigned to {user}").format(user=holder)
+    return workflow.transition_label(action)
+
+
+def sopsektoral_event_note(event: dict[str, Any]) -> str | None:
+    """The note of an event-log entry worth showing (a claim's note is its
+    holder's name, already in its label)."""
+    if event.get("action") == "item_claim":
+        return None
+    return event.get("note")
 
 
 def sopsektoral_status_label(status: str | None) -> str:

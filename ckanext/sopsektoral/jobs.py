@@ -37,6 +37,7 @@ def send_letter(letter_id: str, actor_name: str | None, note: str | None = None)
 
     letter = model.Session.get(Letter, letter_id)
     letter.send_state = "running"
+    letter.send_progress_at = utcnow()
     model.Session.commit()
     try:
         done = collection.send_items(letter_id)

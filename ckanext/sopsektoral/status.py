@@ -36,33 +36,66 @@ def current_item(package_id: str) -> Any:
 
 
 def dataset_status_fields(package_id: str) -> dict[str, Any]:
-    """The SOP fields of one dataset; all None while no letter asks for it."""
-    row = current_item(package_id)
+    """The SOP fields of one dataset; all None while no letter asks for it.
+
+    This runs on every package_show and indexing of every dataset, so it reads
+    everything in one query; :func:`fields_of` gives the same from loaded objects."""
+    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.model import Letter, LetterItem
+
+    submitter = sa.orm.aliased(model.User)
+    verifier = sa.orm.aliased(model.User)
+    closes = (
+        sa.select(sa.func.max(LetterItem.deadline)).where(LetterItem.letter_id == Letter.id)
+        .correlate(Letter).scalar_subquery()
+    )
+    row = model.Session.execute(
+        sa.select(
+            LetterItem.state, LetterItem.deadline, LetterItem.correction_deadline,
+            LetterItem.submitted_at, LetterItem.verified_at, Letter.number, Letter.all_submitted_at,
+            sa.case((sa.and_(LetterItem.state == collection.SUBMITTED, Letter.all_submitted_at.is_(None)),
+                     closes)).label("closes"),
+            submitter.name.label("submitter"), verifier.name.label("verifier"),
+        )
+        .join(Letter, Letter.id == LetterItem.letter_id)
+        .outerjoin(submitter, submitter.id == LetterItem.submitted_by)
+        .outerjoin(verifier, verifier.id == LetterItem.verified_by)
+        .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
+        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
+    ).first()
     if row is None:
         return dict.fromkeys(FIELDS)
-    return fields_of(*row)
+    now = collection.utcnow()
+    opened = collection.opened_at(row.all_submitted_at, row.closes, now)
+    deadline = collection.step_deadline(row.state, row.deadline, row.correction_deadline, opened)
+    return _fields(row.state, row.number, deadline, now, row.submitted_at, row.submitter,
+                   row.verified_at, row.verifier)
+
+
+def _fields(state: str, number: str | None, deadline: Any, now: Any, submitted_at: Any, submitter: str | None,
+            verified_at: Any, verifier: str | None) -> dict[str, Any]:
+    return {
+        "sop_status": state,
+        "sop_letter_number": number,
+        "sop_deadline": deadline.isoformat() if deadline else None,
+        "sop_overdue": bool(deadline and now > deadline),
+        "sop_submitted_at": submitted_at.isoformat() if submitted_at else None,
+        "sop_submitted_by": submitter,
+        "sop_verified_at": verified_at.isoformat() if verified_at else None,
+        "sop_verified_by": verifier,
+    }
 
 
 def fields_of(item: Any, letter: Any) -> dict[str, Any]:
-    """The SOP fields of an item, in as few queries as its state needs (this runs
-    on every package_show of a dataset in the workflow)."""
+    """The SOP fields of a loaded item and its letter."""
     from ckanext.sopsektoral import collection
 
-    deadline = collection.item_deadline(item)
     user_ids = {u for u in (item.submitted_by, item.verified_by) if u}
     names = dict(model.Session.execute(
         sa.select(model.User.id, model.User.name).where(model.User.id.in_(user_ids))
     ).all()) if user_ids else {}
-    return {
-        "sop_status": item.state,
-        "sop_letter_number": letter.number,
-        "sop_deadline": deadline.isoformat() if deadline else None,
-        "sop_overdue": bool(deadline and collection.utcnow() > deadline),
-        "sop_submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
-        "sop_submitted_by": names.get(item.submitted_by),
-        "sop_verified_at": item.verified_at.isoformat() if item.verified_at else None,
-        "sop_verified_by": names.get(item.verified_by),
-    }
+    return _fields(item.state, letter.number, collection.item_deadline(item), collection.utcnow(),
+                   item.submitted_at, names.get(item.submitted_by), item.verified_at, names.get(item.verified_by))
 
 
 def update_index_dict(pkg_dict: dict[str, Any]) -> dict[str, Any]:

@@ -68,9 +68,9 @@ def inbox() -> str:
         return tk.redirect_to("user.login", came_from=tk.request.full_path)
     positions = _action("officer_list", {"user": tk.current_user.name})
     awaiting = _action("letter_list", {"awaiting_me": True, "limit": 100})
+    held = {p["position"] for p in positions}
     overdue = _action("letter_list", {"overdue": True, "limit": 100}) if positions else {"results": [], "count": 0}
     # Data items waiting on this user: to upload and submit (OPD operators), to verify (statistics staff).
-    held = {p["position"] for p in positions}
     if "staf_statistik" in held:
         items = _action("item_list", {"state": ["submitted"], "limit": 50})
     elif positions:
@@ -200,9 +200,23 @@ def letter_edit(id: str) -> Any:
 def letter_read(id: str) -> str:
     letter = _action("letter_show", {"id": id})
     try:
-        events = _action("event_list", {"letter_id": id})
+        events = _letter_events(id)
     except tk.NotAuthorized:  # OPD operators see the letter, not the internal log
         events = []
+    # The letter's own steps in full; its items' events (submit, return, verify,
+    # claim, publish: many for a letter of many items) newest first, by item.
+    item_info = {
+        item["id"]: {"title": item["title"], "organization_title": group["organization_title"]}
+        for group in letter.get("organizations", []) for item in group["items"]
+    }
+    letter_events = [e for e in events if not e.get("item_id")]
+    item_events = [
+        dict(e, item=item_info.get(e["item_id"], {"title": None, "organization_title": None}))
+        for e in reversed(events) if e.get("item_id")
+    ]
+    item_events_by_org: dict[str, list[dict[str, Any]]] = {}
+    for event in item_events:
+        item_events_by_org.setdefault(event["item"]["organization_title"] or "", []).append(event)
     items: list[dict[str, Any]] = []
     progress: list[dict[str, Any]] = []
     if letter["state"] == workflow.SENT:
@@ -217,8 +231,26 @@ def letter_read(id: str) -> str:
             row["overdue"] += item["overdue"]
         progress = sorted(by_org.values(), key=lambda r: r["title"] or "")
     return tk.render("sopsektoral/letter_read.html", {
-        "letter": letter, "events": events, "steps": sop.STEPS, "items": items, "progress": progress,
+        "letter": letter, "events": letter_events, "item_events": item_events,
+        "item_events_by_org": sorted(item_events_by_org.items()),
+        "recent_item_events": ITEM_EVENTS_SHOWN,
+        "steps": sop.STEPS, "items": items, "progress": progress,
     })
+
+
+# How many of a letter's item events its page shows before "show all".
+ITEM_EVENTS_SHOWN = 10
+
+
+def _letter_events(letter_id: str) -> list[dict[str, Any]]:
+    """The letter's whole event log, oldest first (the action pages it)."""
+    events: list[dict[str, Any]] = []
+    page = min(1000, tk.asint(tk.config.get("ckan.search.rows_max") or 1000))
+    while True:
+        chunk = _action("event_list", {"letter_id": letter_id, "limit": page, "offset": len(events)})
+        events.extend(chunk)
+        if len(chunk) < page:
+            return events
 
 
 @bp.route("/letter/<id>/<transition>", methods=["POST"])
@@ -282,8 +314,13 @@ def officers() -> Any:
     if tk.request.method == "POST":
         form = tk.request.form
         if form.get("revoke"):
-            _action("officer_revoke", {"id": form["revoke"]})
-            tk.h.flash_success(tk._("The assignment was revoked"))
+            try:
+                _action("officer_revoke", {"id": form["revoke"]})
+            except tk.ValidationError as err:
+                for message in _form_errors(err)[1]:
+                    tk.h.flash_error(message)
+            else:
+                tk.h.flash_success(tk._("The assignment was revoked"))
             return tk.redirect_to("sopsektoral.officers")
         data = {k: form.get(k, "").strip() for k in ("user", "position", "acting", "valid_from", "valid_until", "nip", "rank")}
         try:
@@ -340,18 +377,27 @@ def queue() -> Any:
         "previous": tk.url_for("sopsektoral.queue", page=page - 1, **query) if page > 1 else None,
         "next": tk.url_for("sopsektoral.queue", page=page + 1, **query) if page * limit < result["count"] else None,
     }
+    # Bulk actions (and the selection) only for who may do them to items on this page.
+    bulk = [
+        action for action in BULK_ACTIONS
+        if tk.h.check_access(f"sopsektoral_item_{action}")
+        and any(action in item["available_actions"] for item in result["results"])
+    ]
     return tk.render("sopsektoral/queue.html", {
         "result": result, "filters": filters, "errors": errors, "pages": pages,
-        "officer": officer, "organizations": _organizations(),
+        "officer": officer, "organizations": _organizations(), "bulk": bulk,
         "states": [(s, collection.item_state_label(s)) for s in collection.ITEM_STATES],
     })
+
+
+BULK_ACTIONS = ("claim", "verify", "publish")
 
 
 @bp.route("/queue/bulk", methods=["POST"])
 def queue_bulk() -> Any:
     ids = tk.request.form.getlist("ids")
     action = tk.request.form.get("action")
-    if action not in ("verify", "publish", "claim") or not ids:
+    if action not in BULK_ACTIONS or not ids:
         tk.h.flash_error(tk._("Choose items and an action"))
         return tk.redirect_to("sopsektoral.queue")
     try:
@@ -373,11 +419,29 @@ def item_read(id: str) -> str:
     """The workbench for one item: metadata, resources, automatic checks, decision."""
     item = _action("item_show", {"id": id})
     dataset = tk.get_action("package_show")(_context(), {"id": item["dataset_id"]})
-    status = _action("status_show", {"id": item["dataset_id"]})
+    try:  # the item's own history (officers only: the log carries internal notes)
+        history = _action("event_list", {"item_id": item["id"], "limit": 1000})
+    except tk.NotAuthorized:
+        history = []
+    # The Kepala Seksi (or a sysadmin) assigns items to any statistics officer;
+    # statistics staff claim for themselves (sopsektoral_item_claim).
+    may_assign = "claim" in item["available_actions"] and (
+        tk.current_user.sysadmin or any(
+            o["position"] == sop.KEPALA_SEKSI
+            for o in _action("officer_list", {"user": tk.current_user.name})))
+    assignees: list[dict[str, Any]] = []
+    if may_assign:
+        seen: set[str] = set()
+        for officer in _action("officer_list", {}):
+            if officer["position"] in (sop.STAF_STATISTIK, sop.KEPALA_SEKSI) and officer["user_name"] not in seen:
+                seen.add(officer["user_name"])
+                assignees.append(officer)
+        assignees.sort(key=lambda o: (o["user_fullname"] or "").lower())
     return tk.render("sopsektoral/item_read.html", {
-        "item": item, "dataset": dataset, "history": status["history"],
+        "item": item, "dataset": dataset, "history": history,
         "completeness": collection.metadata_completeness(dataset),
         "checklist": [(k, collection.checklist_label(k)) for k in collection.CHECKLIST],
+        "may_assign": may_assign, "assignees": assignees,
     })
 
 

@@ -98,6 +98,11 @@ def transition_label(name: str) -> str:
         "return": tk._("Returned to draft"),
         "cancel": tk._("Cancelled"),
         "send": tk._("Sent to the OPDs"),
+        "item_submit": tk._("Submitted"),
+        "item_return": tk._("Returned for correction"),
+        "item_verify": tk._("Verified"),
+        "item_claim": tk._("Claimed"),
+        "item_publish": tk._("Published"),
     }
     return labels.get(name, name)
 

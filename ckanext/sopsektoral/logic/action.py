@@ -471,6 +471,7 @@ def _letter_dict(context: Context, letter: Letter, with_items: bool = True) -> d
         "send_total": letter.send_total,
         "send_done": letter.send_done,
         "send_error": letter.send_error,
+        "send_stalled": collection.send_stalled(letter),
         "sent_at": iso(letter.sent_at),
         "verification_opened_at": iso(collection.verification_opened_at(letter)),
     }
@@ -656,7 +657,8 @@ def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> dict[str, 
     :type owner_org: string
     :param overdue: only letters past their state's deadline (optional)
     :type overdue: bool
-    :param awaiting_me: only letters waiting on a position the caller holds (optional)
+    :param awaiting_me: only letters waiting on a position the caller holds: at
+        their approval step, or signed and waiting to be sent (optional)
     :type awaiting_me: bool
     :param q: words in the subject or number (optional)
     :type q: string
@@ -689,6 +691,8 @@ def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> dict[str, 
     if data.get("awaiting_me"):
         held = {o.position for o in workflow.positions_held(user)}
         states = [s for s, step in workflow.STATE_STEP.items() if sop.step(step).executor in held]
+        if held & workflow.executors("send"):
+            states.append(workflow.SIGNED)  # a signed letter waits on whoever sends it (SOP step 5)
         conditions.append(Letter.state.in_(states or [""]))
         if held & {sop.KEPALA_BIDANG, sop.SEKRETARIS, sop.KEPALA_DINAS} and user is not None:
             # Nobody approves their own draft (workflow.APPROVALS).
@@ -867,10 +871,13 @@ def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> dict[str
 
 @tk.side_effect_free
 def sopsektoral_event_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    """Entries of the event log, oldest first: one letter's, or all (sysadmins).
+    """Entries of the event log, oldest first: one letter's (its items'
+    included), one data item's, or all (sysadmins).
 
     :param letter_id: the letter whose history to list (optional for sysadmins)
     :type letter_id: string
+    :param item_id: only this data item's history (optional)
+    :type item_id: string
     :param limit: page size (default 100)
     :type limit: int
     :param offset: page start (default 0)
@@ -887,6 +894,10 @@ def sopsektoral_event_list(context: Context, data_dict: DataDict) -> list[dict[s
     if data.get("letter_id"):
         _get_letter(data["letter_id"])
         stmt = stmt.where(Event.letter_id == data["letter_id"])
+    if data.get("item_id"):
+        if model.Session.get(LetterItem, data["item_id"]) is None:
+            raise tk.ObjectNotFound(tk._("Data item not found"))
+        stmt = stmt.where(Event.item_id == data["item_id"])
     events = model.Session.execute(stmt.limit(data["limit"]).offset(data["offset"])).scalars()
     out = []
     for event in events:
@@ -912,7 +923,9 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, 
     collection step's standard time). The OPDs' operators are notified. A
     letter of more than 20 items is sent by a background job whose progress
     ``sopsektoral_letter_show`` reports (``send_state``, ``send_done``,
-    ``send_total``); sending again after a failure creates nothing twice.
+    ``send_total``); sending again after a failure, or once a send has made
+    no progress for ``ckanext.sopsektoral.send_stalled_minutes`` (a lost
+    worker; ``send_stalled`` in the letter), creates nothing twice.
 
     :param id: the letter's id
     :type id: string
@@ -926,10 +939,11 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, 
     letter = workflow.lock_letter(model.Session, data["id"])
     _check_may_act(context, "send", letter)
     workflow.require_turn(context, letter, "send")
-    if letter.send_state in ("queued", "running"):
+    if letter.send_state in ("queued", "running") and not collection.send_stalled(letter):
         raise tk.ValidationError({"state": [tk._("The letter is already being sent")]})
     items = workflow.items_of(model.Session, letter.id)
     letter.send_state = "queued"
+    letter.send_progress_at = utcnow()
     letter.send_total = len(items)
     letter.send_done = sum(1 for i in items if i.dataset_id)
     letter.send_error = None
@@ -938,7 +952,7 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, 
     if len(items) > collection.SYNC_SEND_LIMIT:
         tk.enqueue_job(jobs.send_letter, [letter.id, actor.name, data.get("note")],
                        title=f"sopsektoral: send letter {letter.number}", queue=jobs.queue_name(),
-                       rq_kwargs={"job_timeout": 3600})
+                       rq_kwargs={"timeout": 3600})
     else:
         jobs.send_letter(letter.id, actor.name, data.get("note"))
     return _letter_dict(context, _get_letter(letter.id))
@@ -980,7 +994,8 @@ def sopsektoral_item_list(context: Context, data_dict: DataDict) -> dict[str, An
     :type unclaimed: bool
     :param q: words in the title (optional)
     :type q: string
-    :param sort: ``deadline`` (default), ``submitted``, ``organization``, ``title`` or ``state``
+    :param sort: ``deadline`` (default: the current step's deadline, soonest first),
+        ``submitted``, ``organization``, ``title`` or ``state``
     :type sort: string
     :param limit: page size (default 50)
     :type limit: int
@@ -1015,19 +1030,26 @@ def sopsektoral_item_show(context: Context, data_dict: DataDict) -> dict[str, An
     :param id: the item's id
     :type id: string
     :returns: the item (see ``sopsektoral_item_list``) with ``check_results``
-        and ``checklist``
+        (each with ``key``, ``passed``, and ``message`` and ``details`` in the
+        request's language; also ``message_id`` and ``params``, the message
+        untranslated, unless the result was stored before they were kept) and
+        ``checklist``
     :rtype: dict
     """
+    from ckanext.sopsektoral import checks
+
     tk.check_access("sopsektoral_item_show", context, data_dict)
     data = _validate(data_dict, schema.id_only(), context)
     item = _item_or_404(context, data["id"])
-    item["check_results"] = model.Session.get(LetterItem, data["id"]).check_results or []
+    item["check_results"] = checks.localise(model.Session.get(LetterItem, data["id"]).check_results)
     return item
 
 
-def _finish_item(context: Context, item: LetterItem, letter: Letter, action: str, actor: workflow.Actor,
-                 from_state: str, note: str | None = None) -> dict[str, Any]:
-    """Log the item's transition, reindex its dataset, commit (all or nothing)."""
+def _log_item(item: LetterItem, letter: Letter, action: str, actor: workflow.Actor,
+              from_state: str, note: str | None = None) -> list[Any]:
+    """Log the item's transition, queue its notifications and reindex its
+    dataset, in the caller's transaction; returns the notifications to send
+    once it commits."""
     event = workflow.append_event(
         model.Session, action=f"item_{action}", actor=actor, letter=letter, item_id=item.id,
         from_state=from_state, to_state=item.state, note=note,
@@ -1035,6 +1057,13 @@ def _finish_item(context: Context, item: LetterItem, letter: Letter, action: str
     pending = notify.queue_for_item(model.Session, item, event)
     model.Session.flush()
     collection.reindex(item.dataset_id)
+    return pending
+
+
+def _finish_item(context: Context, item: LetterItem, letter: Letter, action: str, actor: workflow.Actor,
+                 from_state: str, note: str | None = None) -> dict[str, Any]:
+    """Log the item's transition, reindex its dataset, commit (all or nothing)."""
+    pending = _log_item(item, letter, action, actor, from_state, note)
     _commit(context)
     if not context.get("defer_commit"):
         notify.enqueue(pending)
@@ -1077,15 +1106,16 @@ def collection_checks(item: LetterItem, letter: Letter) -> list[Any]:
         return checks.run_all(item, letter)
     except Exception as err:  # a broken check must not block a submission
         log.exception("sopsektoral: automatic checks of item %s failed", item.id)
-        return [checks.CheckResult("checks", None, tk._("The automatic checks failed: {error}").format(error=err))]
+        return [checks.CheckResult("checks", None, checks.N_("The automatic checks failed: {error}", error=str(err)))]
 
 
 @_atomic
 def sopsektoral_item_claim(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Claim a data item for verification, or assign it to a statistics officer.
 
-    Statistics staff claim for themselves; the Kepala Seksi Statistik may assign
-    to any statistics officer (``user``) or release (``user`` empty).
+    Statistics staff claim for themselves and release their own claim; the
+    Kepala Seksi Statistik may assign to any statistics officer (``user``) or
+    release anyone's claim (``user`` empty).
 
     :param id: the item's id
     :type id: string
@@ -1112,6 +1142,8 @@ def sopsektoral_item_claim(context: Context, data_dict: DataDict) -> dict[str, A
     if target is not None and not workflow.holds_any(target, [sop.STAF_STATISTIK, sop.KEPALA_SEKSI]) \
             and not target.sysadmin:
         raise tk.ValidationError({"user": [tk._("{user} is not a statistics officer").format(user=target.name)]})
+    if target is None and item.claimed_by and not is_head and (caller is None or item.claimed_by != caller.id):
+        raise tk.NotAuthorized(tk._("Only who claimed the item or the Head of Statistics Section may release it"))
     if item.claimed_by and target is not None and item.claimed_by != target.id and not is_head:
         holder = model.User.get(item.claimed_by)
         raise tk.ValidationError({"id": [tk._("Already claimed by {user}").format(user=holder.name if holder else "?")]})
@@ -1148,7 +1180,8 @@ def sopsektoral_item_verify(context: Context, data_dict: DataDict) -> dict[str, 
     ids = data.get("ids") or ([data["id"]] if data.get("id") else [])
     if not ids:
         raise tk.ValidationError({"id": [tk._("Missing value")]})
-    results = []
+    results: list[str] = []
+    pending: list[Any] = []
     for item_id in ids:
         item, letter = collection.lock_item(item_id)
         from_state = item.state
@@ -1164,15 +1197,11 @@ def sopsektoral_item_verify(context: Context, data_dict: DataDict) -> dict[str, 
                 collection.publish(item, context)
             except tk.ValidationError:
                 pass  # classified data stays private; publishing is refused, not the verification
-        event = workflow.append_event(
-            model.Session, action="item_verify", actor=actor, letter=letter, item_id=item.id,
-            from_state=from_state, to_state=item.state, note=data.get("note"),
-        )
-        notify.queue_for_item(model.Session, item, event)
-        model.Session.flush()
-        collection.reindex(item.dataset_id)
+        pending += _log_item(item, letter, "verify", actor, from_state, data.get("note"))
         results.append(item.id)
     _commit(context)
+    if not context.get("defer_commit"):
+        notify.enqueue(pending)
     shown = [_item_or_404(context, i) for i in results]
     return shown[0] if data.get("id") and not data.get("ids") else {"results": shown}
 
@@ -1285,11 +1314,16 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
 @tk.chained_action
 def package_update(up_func: Any, context: Context, data_dict: DataDict) -> Any:
     """Datasets under collection or verification stay private until verified
-    (invariant 6): an edit that would make one public is refused."""
+    (invariant 6), and verified ones become public only through
+    ``sopsektoral_item_publish`` (which applies the access classification): an
+    edit that would make one public is refused, one that omits ``private``
+    keeps it private."""
     package = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
-    if package is not None and not context.get("sopsektoral_internal") and collection.under_collection(package.id):
+    if package is not None and not context.get("sopsektoral_internal") \
+            and collection.awaiting_publication(package.id):
         if "private" in data_dict and not tk.asbool(data_dict["private"]):
             raise tk.ValidationError({"private": [tk._(
-                "This dataset is being collected or verified (SOP); it stays private until it is verified")]})
+                "This dataset is in the SOP's collection and verification: it stays private "
+                "until the statistics staff publish it")]})
         data_dict = dict(data_dict, private=True)
     return up_func(context, data_dict)

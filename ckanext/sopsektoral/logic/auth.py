@@ -42,6 +42,10 @@ __all__ = [
     "sopsektoral_item_publish",
     "sopsektoral_status_show",
     "package_show",
+    "package_update",
+    "package_delete",
+    "bulk_update_public",
+    "bulk_update_delete",
 ]
 
 
@@ -152,7 +156,7 @@ def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> AuthResult
 
 def sopsektoral_event_list(context: Context, data_dict: DataDict) -> AuthResult:
     # The log carries internal notes: officers only; the whole log, sysadmins only.
-    if not (data_dict or {}).get("letter_id"):
+    if not (data_dict or {}).get("letter_id") and not (data_dict or {}).get("item_id"):
         return _result(False, tk._("Only a sysadmin can read the whole event log"))
     return _officers_only(context)
 
@@ -248,3 +252,69 @@ def package_show(next_auth: Any, context: Context, data_dict: DataDict) -> AuthR
             and collection.in_workflow(package.id):
         return {"success": True}
     return next_auth(context, data_dict)
+
+
+def _package(context: Context, data_dict: DataDict) -> model.Package | None:
+    id_ = (data_dict or {}).get("id") or (data_dict or {}).get("name")
+    if isinstance(id_, str) and id_:
+        return model.Package.get(id_)
+    return context.get("package")
+
+
+@tk.chained_auth_function
+def package_update(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """While the statistics staff verify a dataset, its OPD cannot change it
+    (nor its resources, whose auth defers to this): what is verified is what
+    was submitted. Returning the item opens it for corrections again."""
+    from ckanext.sopsektoral import collection
+
+    package = _package(context, data_dict)
+    if package is not None and collection.current_state(package.id)[0] == collection.SUBMITTED:
+        return _result(False, tk._(
+            "This dataset has been submitted for verification (SOP): it cannot be changed "
+            "unless the statistics staff return it for correction"))
+    return next_auth(context, data_dict)
+
+
+@tk.chained_auth_function
+def package_delete(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """A dataset that a sent letter asks for cannot be deleted while it is collected or verified."""
+    from ckanext.sopsektoral import collection
+
+    package = _package(context, data_dict)
+    if package is not None and collection.under_collection(package.id):
+        return _result(False, tk._(
+            "This dataset is requested by a letter (SOP) and is being collected or verified: "
+            "it cannot be deleted"))
+    return next_auth(context, data_dict)
+
+
+def _bulk_refusal(data_dict: DataDict, blocked: Any, message: str) -> AuthResult | None:
+    datasets = (data_dict or {}).get("datasets") or []
+    if isinstance(datasets, str):
+        datasets = [datasets]
+    for id_ in datasets:
+        package = model.Package.get(id_) if isinstance(id_, str) else None
+        if package is not None and blocked(package.id):
+            return _result(False, message.format(dataset=package.name))
+    return None
+
+
+@tk.chained_auth_function
+def bulk_update_public(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """The organization's bulk "make public" cannot bypass the SOP's publish step."""
+    from ckanext.sopsektoral import collection
+
+    return _bulk_refusal(data_dict, collection.awaiting_publication, tk._(
+        "{dataset} is in the SOP's collection and verification: only the statistics staff "
+        "publish it")) or next_auth(context, data_dict)
+
+
+@tk.chained_auth_function
+def bulk_update_delete(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Nor can the bulk delete remove a dataset being collected or verified."""
+    from ckanext.sopsektoral import collection
+
+    return _bulk_refusal(data_dict, collection.under_collection, tk._(
+        "{dataset} is requested by a letter (SOP) and is being collected or verified: "
+        "it cannot be deleted")) or next_auth(context, data_dict)

@@ -1,8 +1,17 @@
 """Input schemas of the sopsektoral actions, one factory per action."""
 from __future__ import annotations
 
+import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator
+
+
+def _paging(page_size: int) -> Schema:
+    """``limit`` (default ``page_size``, at most ckan.search.rows_max) and ``offset``."""
+    default = tk.get_validator("default")
+    natural_number = tk.get_validator("natural_number_validator")
+    at_most = tk.get_validator("limit_to_configured_maximum")("ckan.search.rows_max", 1000)
+    return {"limit": [default(page_size), natural_number, at_most], "offset": [default(0), natural_number]}
 
 
 @validator_args
@@ -31,7 +40,6 @@ def officer_assign(
     ignore_missing: Validator,
     unicode_safe: Validator,
     user_id_or_name_exists: Validator,
-    one_of: Validator,
     isodate: Validator,
     empty: Validator,
     sopsektoral_position: Validator,
@@ -95,10 +103,7 @@ def daftar_data_import(
 def daftar_data_list(
     ignore_missing: Validator,
     unicode_safe: Validator,
-    natural_number_validator: Validator,
     int_validator: Validator,
-    limit_to_configured_maximum: Validator,
-    default: Validator,
     empty: Validator,
     sopsektoral_data_year: Validator,
 ) -> Schema:
@@ -107,8 +112,7 @@ def daftar_data_list(
         "owner_org": [ignore_missing, unicode_safe],
         "q": [ignore_missing, unicode_safe],
         "ids": [ignore_missing],
-        "limit": [default(100), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
-        "offset": [default(0), natural_number_validator],
+        **_paging(100),
         "__extras": [empty],
     }
 
@@ -118,7 +122,6 @@ def daftar_data_list(
 @validator_args
 def letter_create(
     not_empty: Validator,
-    ignore_missing: Validator,
     unicode_safe: Validator,
     default: Validator,
     one_of: Validator,
@@ -190,10 +193,7 @@ def letter_list(
     ignore_missing: Validator,
     unicode_safe: Validator,
     boolean_validator: Validator,
-    natural_number_validator: Validator,
     int_validator: Validator,
-    limit_to_configured_maximum: Validator,
-    default: Validator,
     empty: Validator,
     sopsektoral_data_year: Validator,
     sopsektoral_letter_state: Validator,
@@ -205,8 +205,7 @@ def letter_list(
         "overdue": [ignore_missing, boolean_validator],
         "awaiting_me": [ignore_missing, boolean_validator],
         "q": [ignore_missing, unicode_safe],
-        "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
-        "offset": [default(0), natural_number_validator],
+        **_paging(50),
         "__extras": [empty],
     }
 
@@ -215,15 +214,12 @@ def letter_list(
 def event_list(
     ignore_missing: Validator,
     unicode_safe: Validator,
-    natural_number_validator: Validator,
-    limit_to_configured_maximum: Validator,
-    default: Validator,
     empty: Validator,
 ) -> Schema:
     return {
         "letter_id": [ignore_missing, unicode_safe],
-        "limit": [default(100), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
-        "offset": [default(0), natural_number_validator],
+        "item_id": [ignore_missing, unicode_safe],
+        **_paging(100),
         "__extras": [empty],
     }
 
@@ -235,9 +231,7 @@ def item_list(
     ignore_missing: Validator,
     unicode_safe: Validator,
     boolean_validator: Validator,
-    natural_number_validator: Validator,
     int_validator: Validator,
-    limit_to_configured_maximum: Validator,
     default: Validator,
     one_of: Validator,
     empty: Validator,
@@ -254,8 +248,7 @@ def item_list(
         "unclaimed": [ignore_missing, boolean_validator],
         "q": [ignore_missing, unicode_safe],
         "sort": [default("deadline"), one_of(["deadline", "submitted", "organization", "title", "state"])],
-        "limit": [default(50), natural_number_validator, limit_to_configured_maximum("ckan.search.rows_max", 1000)],
-        "offset": [default(0), natural_number_validator],
+        **_paging(50),
         "__extras": [empty],
     }
 

@@ -35,6 +35,8 @@ class Letter(tk.BaseModel):
     send_total = sa.Column(sa.Integer, nullable=True)
     send_done = sa.Column(sa.Integer, nullable=True)
     send_error = sa.Column(sa.UnicodeText, nullable=True)
+    # Last sign of life of the send job: a send that stops moving can be started again.
+    send_progress_at = sa.Column(sa.DateTime, nullable=True)
     sent_at = sa.Column(sa.DateTime, nullable=True)
     # Verification (SOP step 6) opens once every item is submitted (or the window closed).
     all_submitted_at = sa.Column(sa.DateTime, nullable=True)

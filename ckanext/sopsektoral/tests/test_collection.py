@@ -66,7 +66,7 @@ class TestSend:
 
     def test_the_existing_dataset_named_by_the_daftar_data_receives_it(self, cast, daftar):
         existing = factories.Dataset(owner_org=cast.opd["id"], name="jumlah-posyandu", private=False,
-                                     klasifikasi_akses="publik")
+                                     klasifikasi_akses="publik", tahun_data="2025")
         call_action("sopsektoral_daftar_data_import", rows=[{
             "tahun": 2026, "opd": "dinas-kesehatan", "judul_data": "Jumlah Posyandu", "dataset": "jumlah-posyandu"}])
         entry = call_action("sopsektoral_daftar_data_list", q="Posyandu")["results"][0]
@@ -75,7 +75,9 @@ class TestSend:
         advance(cast, letter["id"], "signed")
         call_action("sopsektoral_letter_send", as_user(cast.kepala_seksi), id=letter["id"])
         assert items_of(letter["id"])[0]["dataset_id"] == existing["id"]
-        assert call_action("package_show", id=existing["id"])["private"] is True  # invariant 6
+        pkg = call_action("package_show", id=existing["id"])
+        assert pkg["private"] is True  # invariant 6
+        assert pkg["tahun_data"] == "2026"  # it now receives the requested year's data
 
     def test_sending_twice_creates_nothing_twice(self, cast, sent):
         with pytest.raises(tk.ValidationError):
@@ -158,8 +160,11 @@ class TestVisibility:
             call_action("sopsektoral_item_show", as_user(cast.operator), id=trayek["id"])
 
 
-def _submit_all(cast, letter_id):
-    for item in items_of(letter_id):
+def _submit_all(cast, letter_id, skip=frozenset()):
+    """Upload and submit every item still requested (but those in ``skip``)."""
+    for item in items_of(letter_id, state=["requested"]):
+        if item["id"] in skip:
+            continue
         who = cast.operator if item["owner_org"] == cast.opd["id"] else cast.other_operator
         upload(item["dataset_id"], balikpapan_csv(2026), "data-2026.csv", who)
         call_action("sopsektoral_item_submit", as_user(who), id=item["id"])
@@ -244,9 +249,9 @@ class TestCollectAndVerify:
         assert call_action("package_show", id=item["dataset_id"])["private"] is False
 
     def test_exempt_data_is_never_published(self, cast, sent):
-        _submit_all(cast, sent["id"])
         item = by_title(sent["id"], "Imunisasi")
         call_action("package_patch", as_user(cast.operator), id=item["dataset_id"], klasifikasi_akses="dikecualikan")
+        _submit_all(cast, sent["id"])
         call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
         with pytest.raises(tk.ValidationError) as err:
             call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=item["id"])
@@ -388,12 +393,133 @@ class TestAutomaticChecks:
 
     @staticmethod
     def _read(path):
-        import csv
+        from ckanext.sopsektoral import tabular
 
-        text = path.read_text(encoding="utf-8-sig")
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;")
-        matrix = list(csv.reader(io.StringIO(text), dialect))
+        matrix = tabular.read_csv_rows(path.read_bytes())
         return [h.strip().lower().replace(" ", "_") for h in matrix[0]], matrix[1:]
+
+
+class TestCheckMessagesInTheReadersLanguage:
+    """Check results are stored untranslated and read in the reader's language: the
+    OPD submits in Indonesian, an English-speaking verifier reads English."""
+
+    REGION_ID = "{n} of {total} region codes are not Kemendagri codes of Kota Balikpapan"
+
+    @staticmethod
+    def _headers(user) -> dict[str, str]:
+        return {"Authorization": factories.APIToken(user=user["name"])["token"]}
+
+    @pytest.fixture
+    def item(self, app, cast, sent):
+        """Submitted through the workbench in Indonesian (the portal's default language).
+        The files' names are user data: one is also a msgid ("Verify"), one looks like HTML."""
+        item = by_title(sent["id"], "Puskesmas")
+        for name in ("Verify", "<b>Puskesmas</b> 2026"):
+            call_action("resource_create", as_user(cast.operator), package_id=item["dataset_id"], name=name,
+                        url="puskesmas-2026.csv", format="CSV", upload=FileStorage(
+                            io.BytesIO(balikpapan_csv(2026, code_override="64.71.09")), "puskesmas-2026.csv"))
+        resp = app.post(tk.url_for("sopsektoral.item_transition", id=item["id"], transition="submit"),
+                        headers=self._headers(cast.operator), follow_redirects=False)
+        assert resp.status_code == 302
+        return item
+
+    def _api(self, app, cast, item, prefix=""):
+        resp = app.get(f"{prefix}/api/3/action/sopsektoral_item_show?id={item['id']}",
+                       headers=self._headers(cast.staf_statistik))
+        return {r["key"]: r for r in resp.json["result"]["check_results"]}
+
+    def _workbench(self, app, cast, item, prefix=""):
+        from bs4 import BeautifulSoup
+
+        body = app.get(prefix + tk.url_for("sopsektoral.item_read", id=item["id"]),
+                       headers=self._headers(cast.staf_statistik)).body
+        return body, BeautifulSoup(body, "html.parser").select_one("section.sopsektoral-checks")
+
+    def test_the_result_is_stored_untranslated(self, item):
+        from ckan import model
+
+        from ckanext.sopsektoral.model import LetterItem
+
+        model.Session.expire_all()
+        stored = {r["key"]: r for r in model.Session.get(LetterItem, item["id"]).check_results}
+        region = stored["region_codes"]
+        assert region["passed"] is False
+        assert region["message_id"] == self.REGION_ID
+        assert region["params"] == {"n": 2, "total": 12}
+        assert region["message"] == "2 of 12 region codes are not Kemendagri codes of Kota Balikpapan"
+        assert region["details"][0] == {
+            "message_id": "{table}, row {row}, {column}: {value}",
+            "params": {"table": "Verify", "row": 2, "column": "kode_wilayah", "value": "64.71.09"},
+            "message": "Verify, row 2, kode_wilayah: 64.71.09",
+        }
+        assert stored["data_year"]["message_id"] == "The data is for {year}"
+        assert stored["data_year"]["params"] == {"year": 2026}
+        assert stored["previous_year"]["params"] == {}
+
+    def test_the_api_answers_in_the_request_language(self, app, cast, item):
+        en, id_ = self._api(app, cast, item, "/en"), self._api(app, cast, item)
+        assert en["region_codes"]["message"] == "2 of 12 region codes are not Kemendagri codes of Kota Balikpapan"
+        assert id_["region_codes"]["message"] == "2 dari 12 kode wilayah bukan kode Kemendagri di Kota Balikpapan"
+        # Parameters are data: the file name "Verify" is not translated (its msgstr is "Verifikasi").
+        assert en["region_codes"]["details"] == ["Verify, row 2, kode_wilayah: 64.71.09",
+                                                 "<b>Puskesmas</b> 2026, row 2, kode_wilayah: 64.71.09"]
+        assert id_["region_codes"]["details"] == ["Verify, baris 2, kode_wilayah: 64.71.09",
+                                                  "<b>Puskesmas</b> 2026, baris 2, kode_wilayah: 64.71.09"]
+        assert (en["data_year"]["message"], id_["data_year"]["message"]) == ("The data is for 2026", "Data untuk tahun 2026")
+        assert (en["structure"]["message"], id_["structure"]["message"]) == ("The tables are well formed",
+                                                                             "Struktur tabel baik")
+        for key in en:  # the other keys are kept, the same in every language
+            assert {k: v for k, v in en[key].items() if k not in ("message", "details")} == \
+                {k: v for k, v in id_[key].items() if k not in ("message", "details")}
+        assert en["region_codes"]["message_id"] == self.REGION_ID and en["region_codes"]["params"]["total"] == 12
+
+    def test_the_workbench_shows_the_readers_language_and_escapes_the_data(self, app, cast, item):
+        _, en = self._workbench(app, cast, item, "/en")
+        body, id_ = self._workbench(app, cast, item)
+        assert "2 of 12 region codes are not Kemendagri codes of Kota Balikpapan" in en.text
+        assert "Verify, row 2, kode_wilayah: 64.71.09" in en.text and "The data is for 2026" in en.text
+        assert "2 dari 12 kode wilayah bukan kode Kemendagri di Kota Balikpapan" in id_.text
+        assert "Verify, baris 2, kode_wilayah: 64.71.09" in id_.text and "Data untuk tahun 2026" in id_.text
+        assert "&lt;b&gt;Puskesmas&lt;/b&gt; 2026, baris 2" in body
+        assert id_.find("b") is None and en.find("b") is None
+
+    def test_results_stored_before_show_as_they_were_stored(self, app, cast, item):
+        from ckan import model
+
+        from ckanext.sopsektoral.model import LetterItem
+
+        old = [
+            {"key": "region_codes", "passed": False,
+             "message": "1 dari 6 kode wilayah bukan kode Kemendagri di Kota Balikpapan",
+             "details": ["puskesmas.csv, baris 2, kode_wilayah: 64.71.09"]},
+            {"key": "structure", "passed": True, "message": "Struktur tabel baik"},
+        ]
+        model.Session.get(LetterItem, item["id"]).check_results = old
+        model.Session.commit()
+        for prefix in ("", "/en"):
+            results = self._api(app, cast, item, prefix)
+            assert results["region_codes"] == old[0]
+            assert results["structure"] == {**old[1], "details": []}
+            _, section = self._workbench(app, cast, item, prefix)
+            assert "1 dari 6 kode wilayah" in section.text
+            assert "puskesmas.csv, baris 2, kode_wilayah: 64.71.09" in section.text
+
+    def test_frictionless_findings_name_row_and_column(self, app, cast, sent):
+        from ckan import model
+
+        from ckanext.sopsektoral.model import LetterItem
+
+        item = by_title(sent["id"], "Puskesmas")
+        broken = b"kode_wilayah,nama,jumlah\n64.71.01,Balikpapan Timur,5\n64.71.02,Balikpapan Barat\n,,\n"
+        upload(item["dataset_id"], broken, "rusak.csv", cast.operator)
+        call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        model.Session.expire_all()
+        stored = {r["key"]: r for r in model.Session.get(LetterItem, item["id"]).check_results}["structure"]
+        missing = next(d for d in stored["details"] if isinstance(d, dict) and d["params"].get("column"))
+        assert missing["message_id"] == "{table}: {title} (row {row}, column {column}): {error}"
+        assert missing["params"]["table"] == "rusak.csv" and (missing["params"]["row"], missing["params"]["column"]) == (3, "jumlah")
+        shown = self._api(app, cast, item, "/en")["structure"]["details"]
+        assert any(d.startswith("rusak.csv: ") and "(row 3, column jumlah)" in d for d in shown)
 
 
 def test_the_whole_sop_from_daftar_data_to_published_data(cast):

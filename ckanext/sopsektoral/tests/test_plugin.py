@@ -87,3 +87,15 @@ def test_bad_metadata_gives_field_errors(field, value):
         call_action("package_create", **data)
     assert field in err.value.error_dict
     assert call_action("package_search", q="name:bad-metadata")["count"] == 0
+
+
+def test_every_action_has_its_auth_function():
+    from ckanext.sopsektoral.logic import action, auth
+
+    actions = {name for name in action.__all__ if name.startswith("sopsektoral_")}
+    auths = {name for name in auth.__all__ if name.startswith("sopsektoral_")}
+    assert actions == auths
+    for name in action.__all__:
+        assert callable(getattr(action, name)), name
+    for name in auth.__all__:
+        assert callable(getattr(auth, name)), name

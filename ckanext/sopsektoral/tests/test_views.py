@@ -203,3 +203,238 @@ def test_queue_and_workbench_for_statistics_staff(app, cast, draft):
     resp = app.post(tk.url_for("sopsektoral.queue_bulk"), headers=_headers(cast.staf_statistik),
                     data={"action": "verify", "ids": [i["id"] for i in items[1:]]})
     assert {call_action("sopsektoral_item_show", id=i["id"])["state"] for i in items[1:]} == {"verified"}
+
+
+# ---------------------------------------------------------------- UI polish
+
+def _submit_all(app, cast, letter):
+    """Upload data to every item of a sent letter and submit it through the page."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    items = call_action("sopsektoral_item_list", letter_id=letter["id"])["results"]
+    for item in items:
+        who = cast.operator if item["owner_org"] == cast.opd["id"] else cast.other_operator
+        call_action("resource_create", {"user": who["name"], "ignore_auth": False}, package_id=item["dataset_id"],
+                    name="data.csv", url="data.csv", format="CSV",
+                    upload=FileStorage(io.BytesIO(b"kode_wilayah,jumlah,tahun\n64.71.01,5,2026\n"), "data.csv"))
+        resp = app.post(tk.url_for("sopsektoral.item_transition", id=item["id"], transition="submit"),
+                        headers=_headers(who), follow_redirects=False)
+        assert resp.status_code == 302
+    return items
+
+
+def _page(app, url, user, **kwargs):
+    resp = app.get(url, headers=_headers(user), **kwargs)
+    assert resp.status_code == 200, resp.body
+    return BeautifulSoup(resp.body, "html.parser")
+
+
+def _assert_badges_coloured(page):
+    """Every badge carries our badge class and a colour of our CSS (Bootstrap 5's
+    .badge has none of its own)."""
+    colours = ("sopsektoral-status-", "sopsektoral-letter-", "sopsektoral-overdue", "sopsektoral-published",
+               "sopsektoral-count", "sopsektoral-badge-light", "sopsektoral-in-force")
+    for badge in page.select(".badge"):
+        classes = " ".join(badge.get("class", []))
+        if badge.find_parent(class_="sopsektoral-letter") is None and badge.find_parent(class_="module") is None:
+            continue  # CKAN's own (header, facets)
+        assert "sopsektoral-badge" in classes, badge
+        assert any(c in classes for c in colours), badge
+
+
+def test_letter_timeline_shows_the_items_events(app, cast, draft):
+    letter = _sent_letter(cast, draft)
+    items = _submit_all(app, cast, letter)
+    for item in items:
+        call_action("sopsektoral_item_claim", {"user": cast.staf_statistik["name"], "ignore_auth": False}, id=item["id"])
+    call_action("sopsektoral_item_claim", {"user": cast.kepala_seksi["name"], "ignore_auth": False},
+                id=items[0]["id"], user="")
+    call_action("sopsektoral_item_claim", {"user": cast.kepala_seksi["name"], "ignore_auth": False},
+                id=items[0]["id"], user=cast.staf_statistik["name"])
+    call_action("sopsektoral_item_return", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+                id=items[1]["id"], note="Kode <wilayah> salah")
+    call_action("sopsektoral_item_verify", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+                ids=[items[0]["id"], items[2]["id"]])
+    url = "/en" + tk.url_for("sopsektoral.letter_read", id=letter["id"])
+    page = _page(app, url, cast.staf_statistik)
+    timeline = page.select_one("section.sopsektoral-timeline")
+    text = timeline.text
+    assert "Sent to the OPDs" in text  # the letter's own steps
+    recent = timeline.select("ul.sopsektoral-item-events-recent li.sopsektoral-item-event")
+    assert len(recent) == 10  # of 3 submitted, 3 claimed, released, assigned, returned, 2 verified
+    labels = [li.strong.text for li in recent]
+    assert labels[:2] == ["Verified", "Verified"] and "Returned for correction" in labels
+    assert "Claim released" in labels and "Claimed" in labels
+    assert f"Assigned to {cast.staf_statistik['name']}" in labels
+    first = recent[0]
+    assert first.a["href"].endswith(tk.url_for("sopsektoral.item_read", id=first.a["href"].rsplit("/", 1)[-1]))
+    assert first.a.text in {i["title"] for i in items}
+    assert "Dinas Kesehatan" in text or "Dinas Perhubungan" in text
+    # The reason of the return, escaped.
+    assert "Kode <wilayah> salah" in text and "Kode &lt;wilayah&gt; salah" in str(timeline)
+    # All of them, grouped by OPD, behind "show all".
+    every = timeline.select_one("details.sopsektoral-item-events-all")
+    assert every is not None and "11" in every.summary.text
+    assert [h.contents[0].strip() for h in every.select("h4")] == ["Dinas Kesehatan", "Dinas Perhubungan"]
+    assert len(every.select("li.sopsektoral-item-event")) == 11
+    # Operators see the letter, not the internal log.
+    page = _page(app, url, cast.operator)
+    assert page.select("section.sopsektoral-timeline") == []
+
+
+def test_queue_bulk_actions_only_for_who_may_do_them(app, cast, draft):
+    letter = _sent_letter(cast, draft)
+    _submit_all(app, cast, letter)
+    url = tk.url_for("sopsektoral.queue")
+    staff = _page(app, url, cast.staf_statistik, query_string={"state": "submitted"})
+    assert len(staff.select("input[name=ids]")) == 3
+    assert staff.select_one("input[data-module=sopsektoral-select-all]") is not None
+    buttons = {b["value"] for b in staff.select(".sopsektoral-bulk button[name=action]")}
+    assert buttons == {"claim", "verify"}  # nothing verified yet to publish
+    verify = staff.select_one(".sopsektoral-bulk button[value=verify]")
+    assert verify["data-module"] == "sopsektoral-confirm" and verify["data-module-content"]
+    _assert_badges_coloured(staff)
+    for who in (cast.operator, cast.kepala_dinas, cast.sekretaris):
+        page = _page(app, url, who, query_string={"state": "submitted"})
+        assert page.select("table.sopsektoral-queue tbody tr"), who["name"]
+        assert page.select("input[name=ids]") == []
+        assert page.select("input[data-module=sopsektoral-select-all]") == []
+        assert page.select(".sopsektoral-bulk") == []
+    # The Kepala Seksi claims and publishes, but does not verify.
+    head = _page(app, url, cast.kepala_seksi, query_string={"state": "submitted"})
+    assert {b["value"] for b in head.select(".sopsektoral-bulk button[name=action]")} == {"claim"}
+    call_action("sopsektoral_item_verify", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+                ids=[i["id"] for i in call_action("sopsektoral_item_list", letter_id=letter["id"])["results"]])
+    head = _page(app, url, cast.kepala_seksi, query_string={"state": "verified"})
+    assert {b["value"] for b in head.select(".sopsektoral-bulk button[name=action]")} == {"publish"}
+    assert len(head.select("input[name=ids]")) == 3
+
+
+def test_section_head_assigns_and_releases_on_the_workbench(app, cast, draft):
+    letter = _sent_letter(cast, draft)
+    item = _submit_all(app, cast, letter)[0]
+    url = tk.url_for("sopsektoral.item_read", id=item["id"])
+    claim_url = tk.url_for("sopsektoral.item_transition", id=item["id"], transition="claim")
+    page = _page(app, url, cast.kepala_seksi)
+    form = page.select_one("form.sopsektoral-assign select[name=user]").find_parent("form")
+    assert form["action"] == claim_url and form.find("input", attrs={"name": "_csrf_token"})
+    options = {o["value"] for o in form.select("option")}
+    assert options == {cast.staf_statistik["name"], cast.kepala_seksi["name"]}  # statistics officers only
+    resp = app.post(claim_url, headers=_headers(cast.kepala_seksi), data={"user": cast.staf_statistik["name"]},
+                    follow_redirects=False)
+    assert resp.status_code == 302
+    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] == cast.staf_statistik["name"]
+    page = _page(app, url, cast.kepala_seksi)
+    assert page.select_one("option[selected]")["value"] == cast.staf_statistik["name"]
+    release = [f for f in page.select("form.sopsektoral-assign") if f.find("input", attrs={"name": "user", "value": ""})]
+    assert len(release) == 1 and cast.staf_statistik["name"] in release[0].button.text
+    app.post(claim_url, headers=_headers(cast.kepala_seksi), data={"user": ""})
+    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] is None
+    # The sysadmin assigns too.
+    page = _page(app, url, cast.sysadmin)
+    assert page.select_one("form.sopsektoral-assign select[name=user]") is not None
+
+
+def test_statistics_staff_claims_and_releases_their_claim(app, cast, draft):
+    letter = _sent_letter(cast, draft)
+    item = _submit_all(app, cast, letter)[0]
+    url = "/en" + tk.url_for("sopsektoral.item_read", id=item["id"])
+    page = _page(app, url, cast.staf_statistik)
+    assert page.select("form.sopsektoral-assign select") == []
+    forms = page.select("form.sopsektoral-assign")
+    assert [f.button.text.strip() for f in forms] == ["Claim"]
+    app.post(forms[0]["action"], headers=_headers(cast.staf_statistik))
+    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] == cast.staf_statistik["name"]
+    page = _page(app, url, cast.staf_statistik)
+    forms = page.select("form.sopsektoral-assign")
+    assert [f.button.text.strip() for f in forms] == ["Release my claim"]
+    timeline = page.select_one("section.sopsektoral-timeline").text
+    assert "Claimed" in timeline
+    app.post(forms[0]["action"], headers=_headers(cast.staf_statistik), data={"user": ""})
+    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] is None
+    assert "Claim released" in _page(app, url, cast.staf_statistik).select_one("section.sopsektoral-timeline").text
+    # Claimed by someone else: a staff member sees who, and no button.
+    call_action("sopsektoral_item_claim", {"user": cast.kepala_seksi["name"], "ignore_auth": False},
+                id=item["id"], user=cast.kepala_seksi["name"])
+    page = _page(app, url, cast.staf_statistik)
+    assert page.select("form.sopsektoral-assign") == []
+    # Operators get no claim form at all.
+    assert _page(app, url, cast.operator).select("form.sopsektoral-assign") == []
+
+
+def test_send_asks_for_confirmation_with_what_is_sent(app, cast, draft):
+    advance(cast, draft["id"], "signed")
+    page = _page(app, "/en" + tk.url_for("sopsektoral.letter_read", id=draft["id"]), cast.staf_statistik)
+    button = page.select_one("form.sopsektoral-transition button[value=send]")
+    assert button["data-module"] == "sopsektoral-confirm"
+    assert "2 OPDs" in button["data-module-content"] and "3 data items" in button["data-module-content"]
+    assert button.find_parent("form").find("input", attrs={"name": "_csrf_token"})
+    assert "2 OPDs" in page.select_one(".sopsektoral-send-summary").text
+    scripts = " ".join(s.get("src", "") for s in page.select("script"))
+    assert "sopsektoral" in scripts  # the module is loaded
+
+
+def test_signed_letter_waits_in_the_inbox_of_who_sends_it(app, cast, draft):
+    advance(cast, draft["id"], "signed")
+    url = tk.url_for("sopsektoral.inbox")
+    for who in (cast.staf_statistik, cast.kepala_seksi):
+        page = _page(app, url, who)
+        link = page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"]))
+        assert link is not None, who["name"]
+        assert "Staf Statistik" in link.find_parent("tr").text  # who it waits on
+    for who in (cast.kepala_dinas, cast.operator):
+        page = _page(app, url, who)
+        assert page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"])) is None
+    _sent_letter(cast, draft)
+    page = _page(app, url, cast.staf_statistik)
+    assert page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"])) is None
+
+
+def test_badges_have_colours_on_every_page(app, cast, draft):
+    letter = _sent_letter(cast, draft)
+    items = _submit_all(app, cast, letter)
+    call_action("sopsektoral_item_return", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+                id=items[0]["id"], note="Perbaiki")
+    urls = [
+        tk.url_for("sopsektoral.inbox"), tk.url_for("sopsektoral.letter_list"),
+        tk.url_for("sopsektoral.letter_read", id=letter["id"]),
+        tk.url_for("sopsektoral.queue", all=1), tk.url_for("sopsektoral.item_read", id=items[0]["id"]),
+    ]
+    for url in urls:
+        for who in (cast.staf_statistik, cast.operator):
+            page = _page(app, url, who)
+            _assert_badges_coloured(page)
+            assert any("sopsektoral" in (l.get("href") or "") for l in page.select("link[rel=stylesheet]")), url
+    page = _page(app, tk.url_for("sopsektoral.letter_read", id=letter["id"]), cast.staf_statistik)
+    assert page.select_one(".badge.sopsektoral-letter-sent") is not None
+    page = _page(app, tk.url_for("sopsektoral.queue", all=1), cast.staf_statistik)
+    assert page.select_one(".badge.sopsektoral-status-returned") is not None
+    page = _page(app, tk.url_for("sopsektoral.officers"), cast.sysadmin)
+    _assert_badges_coloured(page)
+
+
+def test_dataset_page_shows_the_sop_status_as_a_badge_with_our_css(app, cast, draft):
+    letter = _sent_letter(cast, draft)
+    item = call_action("sopsektoral_item_list", letter_id=letter["id"])["results"][0]
+    page = _page(app, tk.url_for("dataset.read", id=item["dataset_name"]), cast.staf_statistik)
+    badge = page.select_one(".badge.sopsektoral-badge.sopsektoral-status-requested")
+    assert badge is not None and badge.text.strip()
+    head_css = [l["href"] for l in page.head.select("link[rel=stylesheet]")]
+    assert any("sopsektoral" in href for href in head_css)
+    # A dataset outside the workflow: "not requested", still a visible badge.
+    other = factories.Dataset(owner_org=cast.opd["id"], klasifikasi_akses="publik")
+    page = _page(app, tk.url_for("dataset.read", id=other["name"]), cast.sysadmin)
+    assert page.select_one(".badge.sopsektoral-badge.sopsektoral-status-none") is not None
+
+
+def test_revoking_twice_is_an_error_message_not_a_crash(app, cast):
+    officer = next(o for o in call_action("sopsektoral_officer_list") if o["position"] == "staf_statistik")
+    url = tk.url_for("sopsektoral.officers")
+    page = _page(app, url, cast.sysadmin)
+    button = page.find("button", attrs={"name": "revoke", "value": officer["id"]})
+    assert button["data-module"] == "sopsektoral-confirm"  # keeps the button's value when confirmed
+    for _ in range(2):
+        resp = app.post(url, headers=_headers(cast.sysadmin), data={"revoke": officer["id"]}, follow_redirects=False)
+        assert resp.status_code == 302

@@ -3,9 +3,18 @@ from __future__ import annotations
 import pytest
 
 import ckan.plugins.toolkit as tk
+from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import sop
+from ckanext.sopsektoral.tests.conftest import as_user
+from ckanext.sopsektoral.tests.test_collection import (  # noqa: F401 (sent is a fixture)
+    _submit_all,
+    balikpapan_csv,
+    by_title,
+    sent,
+    upload,
+)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
@@ -289,3 +298,79 @@ class TestTurns:
         assert show("sekretaris") == ["initial", "return"]
         assert show("kepala_bidang") == []
         assert show("kepala_seksi") == []
+
+
+class TestItemClaim:
+    """Claims: staff claim and release their own; the Kepala Seksi assigns and releases any."""
+
+    @pytest.fixture
+    def submitted(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        return by_title(sent["id"], "Puskesmas")
+
+    def test_release_is_for_the_claimant_or_the_head(self, cast, submitted):
+        other_staff = factories.User()
+        call_action("sopsektoral_officer_assign", user=other_staff["name"], position=sop.STAF_STATISTIK)
+        call_action("sopsektoral_item_claim", as_user(cast.staf_statistik), id=submitted["id"])
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_item_claim", as_user(other_staff), id=submitted["id"], user="")
+        with pytest.raises(tk.ValidationError):
+            call_action("sopsektoral_item_claim", as_user(other_staff), id=submitted["id"])
+        released = call_action("sopsektoral_item_claim", as_user(cast.staf_statistik), id=submitted["id"], user="")
+        assert released["claimed_by"] is None
+        call_action("sopsektoral_item_claim", as_user(other_staff), id=submitted["id"])
+        released = call_action("sopsektoral_item_claim", as_user(cast.kepala_seksi), id=submitted["id"], user="")
+        assert released["claimed_by"] is None
+        events = call_action("sopsektoral_event_list", letter_id=submitted["letter_id"])
+        assert [e["action"] for e in events].count("item_claim") == 4
+
+    def test_assigning_needs_a_statistics_officer(self, cast, submitted):
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("sopsektoral_item_claim", as_user(cast.kepala_seksi), id=submitted["id"],
+                        user=cast.operator["name"])
+        assert "user" in err.value.error_dict
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("sopsektoral_item_claim", as_user(cast.kepala_seksi), id=submitted["id"], user="nobody-here")
+        assert "user" in err.value.error_dict
+
+
+class TestQueueOrder:
+    def test_deadline_order_is_the_current_steps_deadline(self, cast, sent):
+        puskesmas = by_title(sent["id"], "Puskesmas")
+        upload(puskesmas["dataset_id"], balikpapan_csv(2026), "data.csv", cast.operator)
+        call_action("sopsektoral_item_submit", as_user(cast.operator), id=puskesmas["id"])
+        _submit_all(cast, sent["id"])
+        call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=puskesmas["id"], note="Kurang")
+        # The returned item is due at the end of its correction window (2 weeks),
+        # the others at the end of verification (90 days).
+        queue = call_action("sopsektoral_item_list", as_user(cast.staf_statistik), sort="deadline")["results"]
+        assert queue[0]["id"] == puskesmas["id"]
+        deadlines = [i["deadline"] for i in queue]
+        assert deadlines == sorted(deadlines)
+        backwards = call_action("sopsektoral_item_list", as_user(cast.staf_statistik), sort="state")["results"]
+        assert [i["state"] for i in backwards] == ["returned", "submitted", "submitted"]
+
+
+class TestItemHistory:
+    def test_event_list_of_one_item_with_labels(self, cast, sent):
+        _submit_all(cast, sent["id"])
+        puskesmas = by_title(sent["id"], "Puskesmas")
+        call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=puskesmas["id"], note="Kurang")
+        events = call_action("sopsektoral_event_list", as_user(cast.staf_statistik), item_id=puskesmas["id"])
+        assert [e["action"] for e in events] == ["item_submit", "item_return"]
+        assert [e["action_label"] for e in events] == ["Submitted", "Returned for correction"]
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_event_list", as_user(cast.operator), item_id=puskesmas["id"])
+        with pytest.raises(tk.ObjectNotFound):
+            call_action("sopsektoral_event_list", as_user(cast.staf_statistik), item_id="no-such-item")
+
+
+class TestAwaitingMe:
+    def test_a_signed_letter_waits_on_who_sends_it(self, cast, draft):
+        advance(cast, draft["id"], "signed")
+        for who in ("staf_statistik", "kepala_seksi"):
+            mine = call_action("sopsektoral_letter_list", as_user(getattr(cast, who)), awaiting_me=True)
+            assert [letter["id"] for letter in mine["results"]] == [draft["id"]], who
+        for who in ("kepala_dinas", "kepala_bidang"):
+            mine = call_action("sopsektoral_letter_list", as_user(getattr(cast, who)), awaiting_me=True)
+            assert mine["count"] == 0, who

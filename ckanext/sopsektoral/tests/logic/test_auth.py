@@ -4,9 +4,17 @@ from __future__ import annotations
 import pytest
 
 import ckan.plugins.toolkit as tk
-from ckan.tests.helpers import call_auth
+from ckan.tests import factories
+from ckan.tests.helpers import call_action, call_auth
 
-from ckanext.sopsektoral.tests.conftest import advance
+from ckanext.sopsektoral.tests.conftest import advance, as_user
+from ckanext.sopsektoral.tests.test_collection import (  # noqa: F401 (sent is a fixture)
+    _submit_all,
+    balikpapan_csv,
+    by_title,
+    sent,
+    upload,
+)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
@@ -87,3 +95,72 @@ def test_the_drafter_is_refused_approvals(cast, draft):
     assign(cast.kepala_seksi, "kepala_bidang", acting="plh")
     with pytest.raises(tk.NotAuthorized):
         call_auth("sopsektoral_letter_initial", {"user": cast.kepala_seksi["name"]}, id=draft_by_kabid["id"])
+
+
+class TestDatasetGuards:
+    """What an OPD may do with a dataset while a letter asks for it (invariant 6
+    and "what is verified is what was submitted"); sysadmins pass every check."""
+
+    @pytest.fixture
+    def puskesmas(self, cast, sent):
+        item = by_title(sent["id"], "Puskesmas")
+        upload(item["dataset_id"], balikpapan_csv(2026), "puskesmas-2026.csv", cast.operator)
+        return item
+
+    def test_editing_is_closed_while_submitted_and_open_again_when_returned(self, cast, sent, puskesmas):
+        operator = {"user": cast.operator["name"]}
+        assert call_auth("package_update", dict(operator), id=puskesmas["dataset_id"])
+        call_action("sopsektoral_item_submit", as_user(cast.operator), id=puskesmas["id"])
+        for action, data in (("package_update", {"id": puskesmas["dataset_id"]}),
+                             ("package_patch", {"id": puskesmas["dataset_id"]}),
+                             ("resource_create", {"package_id": puskesmas["dataset_id"]})):
+            with pytest.raises(tk.NotAuthorized) as err:
+                call_auth(action, dict(operator), **data)
+            assert action == "resource_create" or "verification" in str(err.value)
+        with pytest.raises(tk.NotAuthorized):
+            upload(puskesmas["dataset_id"], balikpapan_csv(2025), "other.csv", cast.operator)
+        assert call_auth("package_update", {"user": cast.sysadmin["name"]}, id=puskesmas["dataset_id"])
+        _submit_all(cast, sent["id"], skip={puskesmas["id"]})
+        call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=puskesmas["id"], note="Tahun salah")
+        assert call_auth("package_update", dict(operator), id=puskesmas["dataset_id"])
+        assert call_auth("resource_create", dict(operator), package_id=puskesmas["dataset_id"])
+
+    def test_deleting_is_refused_while_collected_allowed_once_verified(self, cast, sent, puskesmas):
+        operator = {"user": cast.operator["name"]}
+        with pytest.raises(tk.NotAuthorized):
+            call_auth("package_delete", dict(operator), id=puskesmas["dataset_id"])
+        with pytest.raises(tk.NotAuthorized):
+            call_action("package_delete", as_user(cast.operator), id=puskesmas["dataset_id"])
+        assert call_action("package_show", id=puskesmas["dataset_id"])["state"] == "active"
+        _submit_all(cast, sent["id"])
+        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=puskesmas["id"])
+        assert call_auth("package_delete", dict(operator), id=puskesmas["dataset_id"])
+
+    def test_verified_data_becomes_public_only_by_publishing(self, cast, sent, puskesmas):
+        _submit_all(cast, sent["id"])
+        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=puskesmas["id"])
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("package_patch", as_user(cast.operator), id=puskesmas["dataset_id"], private=False)
+        assert "private" in err.value.error_dict
+        call_action("package_patch", as_user(cast.operator), id=puskesmas["dataset_id"], notes="Catatan baru")
+        assert call_action("package_show", id=puskesmas["dataset_id"])["private"] is True
+        call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=puskesmas["id"])
+        assert call_action("package_show", id=puskesmas["dataset_id"])["private"] is False
+        # once published the dataset is the OPD's again
+        call_action("package_patch", as_user(cast.operator), id=puskesmas["dataset_id"], private=True)
+        call_action("package_patch", as_user(cast.operator), id=puskesmas["dataset_id"], private=False)
+
+    def test_bulk_make_public_and_delete_cannot_bypass_the_sop(self, cast, sent, puskesmas):
+        admin = factories.User()
+        call_action("organization_member_create", id=cast.opd["id"], username=admin["name"], role="admin")
+        plain = factories.Dataset(owner_org=cast.opd["id"], private=True, klasifikasi_akses="publik")
+        context = {"user": admin["name"]}
+        for action in ("bulk_update_public", "bulk_update_delete"):
+            with pytest.raises(tk.NotAuthorized):
+                call_auth(action, dict(context), org_id=cast.opd["id"],
+                          datasets=[plain["id"], puskesmas["dataset_id"]])
+            assert call_auth(action, dict(context), org_id=cast.opd["id"], datasets=[plain["id"]])
+        with pytest.raises(tk.NotAuthorized):
+            call_action("bulk_update_public", as_user(admin), org_id=cast.opd["id"],
+                        datasets=[puskesmas["dataset_id"]])
+        assert call_action("package_show", id=puskesmas["dataset_id"])["private"] is True
