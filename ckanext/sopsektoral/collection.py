@@ -10,6 +10,7 @@ transaction commits, so package_show, package_search and the SOP actions agree
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from typing import Any
@@ -536,13 +537,19 @@ def publish(item: LetterItem, context: dict[str, Any]) -> None:
 def current_state(package_id: str) -> tuple[str | None, bool]:
     """The state of the newest item asking for this dataset, and whether it was
     published; ``(None, False)`` when no letter asks for it."""
-    row = model.Session.execute(
+    row = model.Session.connection().execute(_current_state_query(), {"package_id": package_id}).first()
+    return (row[0], row[1] is not None) if row else (None, False)
+
+
+@functools.lru_cache(maxsize=None)
+def _current_state_query() -> Any:
+    # Built once: it runs on every package_update and on the dataset auth checks.
+    return (
         sa.select(LetterItem.state, LetterItem.published_at)
         .join(Letter, Letter.id == LetterItem.letter_id)
-        .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
+        .where(LetterItem.dataset_id == sa.bindparam("package_id"), LetterItem.state.isnot(None))
         .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
-    ).first()
-    return (row[0], row[1] is not None) if row else (None, False)
+    )
 
 
 def under_collection(package_id: str) -> bool:
@@ -558,9 +565,12 @@ def awaiting_publication(package_id: str) -> bool:
 
 
 def in_workflow(package_id: str) -> bool:
-    return model.Session.execute(
-        sa.select(LetterItem.id).where(LetterItem.dataset_id == package_id).limit(1)
-    ).first() is not None
+    return model.Session.connection().execute(_in_workflow_query(), {"package_id": package_id}).first() is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _in_workflow_query() -> Any:
+    return sa.select(LetterItem.id).where(LetterItem.dataset_id == sa.bindparam("package_id")).limit(1)
 
 
 # Metadata the workbench checks for completeness: the data standard, then MS-Ind.

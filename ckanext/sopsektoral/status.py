@@ -5,6 +5,7 @@ the SOP actions all read these functions, so they always agree.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,30 +40,11 @@ def dataset_status_fields(package_id: str) -> dict[str, Any]:
     """The SOP fields of one dataset; all None while no letter asks for it.
 
     This runs on every package_show and indexing of every dataset, so it reads
-    everything in one query; :func:`fields_of` gives the same from loaded objects."""
+    everything in one prepared query; :func:`fields_of` gives the same from
+    loaded objects."""
     from ckanext.sopsektoral import collection
-    from ckanext.sopsektoral.model import Letter, LetterItem
 
-    submitter = sa.orm.aliased(model.User)
-    verifier = sa.orm.aliased(model.User)
-    closes = (
-        sa.select(sa.func.max(LetterItem.deadline)).where(LetterItem.letter_id == Letter.id)
-        .correlate(Letter).scalar_subquery()
-    )
-    row = model.Session.execute(
-        sa.select(
-            LetterItem.state, LetterItem.deadline, LetterItem.correction_deadline,
-            LetterItem.submitted_at, LetterItem.verified_at, Letter.number, Letter.all_submitted_at,
-            sa.case((sa.and_(LetterItem.state == collection.SUBMITTED, Letter.all_submitted_at.is_(None)),
-                     closes)).label("closes"),
-            submitter.name.label("submitter"), verifier.name.label("verifier"),
-        )
-        .join(Letter, Letter.id == LetterItem.letter_id)
-        .outerjoin(submitter, submitter.id == LetterItem.submitted_by)
-        .outerjoin(verifier, verifier.id == LetterItem.verified_by)
-        .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
-        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
-    ).first()
+    row = model.Session.connection().execute(_status_query(), {"package_id": package_id}).first()
     if row is None:
         return dict.fromkeys(FIELDS)
     now = collection.utcnow()
@@ -70,6 +52,35 @@ def dataset_status_fields(package_id: str) -> dict[str, Any]:
     deadline = collection.step_deadline(row.state, row.deadline, row.correction_deadline, opened)
     return _fields(row.state, row.number, deadline, now, row.submitted_at, row.submitter,
                    row.verified_at, row.verifier)
+
+
+@functools.lru_cache(maxsize=None)
+def _status_query() -> Any:
+    """The newest item asking for a dataset, with what its SOP fields need.
+    Built once, so SQLAlchemy compiles it once (this is on package_show's path)."""
+    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.model import Letter, LetterItem
+
+    def user_name(column: Any) -> Any:
+        return sa.select(model.User.name).where(model.User.id == column).scalar_subquery()
+
+    closes = (
+        sa.select(sa.func.max(LetterItem.deadline)).where(LetterItem.letter_id == Letter.id)
+        .correlate(Letter).scalar_subquery()
+    )
+    return (
+        sa.select(
+            LetterItem.state, LetterItem.deadline, LetterItem.correction_deadline,
+            LetterItem.submitted_at, LetterItem.verified_at, Letter.number, Letter.all_submitted_at,
+            sa.case((sa.and_(LetterItem.state == collection.SUBMITTED, Letter.all_submitted_at.is_(None)),
+                     closes)).label("closes"),
+            user_name(LetterItem.submitted_by).label("submitter"),
+            user_name(LetterItem.verified_by).label("verifier"),
+        )
+        .join(Letter, Letter.id == LetterItem.letter_id)
+        .where(LetterItem.dataset_id == sa.bindparam("package_id"), LetterItem.state.isnot(None))
+        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
+    )
 
 
 def _fields(state: str, number: str | None, deadline: Any, now: Any, submitted_at: Any, submitter: str | None,
