@@ -311,12 +311,18 @@ def sees_every_opd(context: dict[str, Any], user: model.User | None) -> bool:
     return bool(user and (user.sysadmin or workflow.is_officer(user)))
 
 
-def _deadline_expression(now: dt.datetime) -> Any:
-    """SQL for the deadline of the item's current step (see item_deadline)."""
-    closes = (
-        sa.select(sa.func.max(LetterItem.deadline))
-        .where(LetterItem.letter_id == Letter.id).correlate(Letter).scalar_subquery()
+def _closes_subquery() -> Any:
+    """Each letter's end of collection (its latest item deadline), as a table
+    to join: a correlated subquery would be evaluated once per item listed."""
+    return (
+        sa.select(LetterItem.letter_id.label("letter_id"), sa.func.max(LetterItem.deadline).label("closes"))
+        .group_by(LetterItem.letter_id).subquery("sopsektoral_closes")
     )
+
+
+def _deadline_expression(now: dt.datetime, closes: Any) -> Any:
+    """SQL for the deadline of the item's current step (see item_deadline);
+    ``closes`` is the column of :func:`_closes_subquery`, joined."""
     opened = sa.func.coalesce(Letter.all_submitted_at, sa.case((closes < now, closes)))
     verify_time = sa.literal(sop.step("verify").standard_time, sa.Interval())
     return sa.case(
@@ -324,11 +330,6 @@ def _deadline_expression(now: dt.datetime) -> Any:
         (LetterItem.state == RETURNED, LetterItem.correction_deadline),
         (LetterItem.state == SUBMITTED, opened + verify_time),
     )
-
-
-def _overdue_condition(now: dt.datetime) -> Any:
-    """SQL for "the item's current step is past its deadline"."""
-    return _deadline_expression(now) < now
 
 
 def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
@@ -347,8 +348,10 @@ def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, 
         conditions.append(Letter.data_year == filters["year"])
     if filters.get("state"):
         conditions.append(LetterItem.state.in_(filters["state"]))
+    closes = _closes_subquery()
+    current_deadline = _deadline_expression(now, closes.c.closes)
     if filters.get("overdue"):
-        conditions.append(_overdue_condition(now))
+        conditions.append(current_deadline < now)
     if filters.get("claimed_by"):
         conditions.append(LetterItem.claimed_by == filters["claimed_by"])
     if filters.get("unclaimed"):
@@ -357,12 +360,15 @@ def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, 
         conditions.append(LetterItem.title.ilike(f"%{filters['q']}%"))
     if filters.get("dataset_id"):
         conditions.append(LetterItem.dataset_id == filters["dataset_id"])
-    base = sa.select(LetterItem, Letter).join(Letter, Letter.id == LetterItem.letter_id).where(*conditions)
+    base = (
+        sa.select(LetterItem, Letter).join(Letter, Letter.id == LetterItem.letter_id)
+        .outerjoin(closes, closes.c.letter_id == LetterItem.letter_id).where(*conditions)
+    )
     count = model.Session.execute(
         sa.select(sa.func.count()).select_from(base.subquery())
     ).scalar_one()
     order = {
-        "deadline": [_deadline_expression(now).asc().nulls_last(), LetterItem.title],
+        "deadline": [current_deadline.asc().nulls_last(), LetterItem.title],
         "submitted": [LetterItem.submitted_at.asc().nulls_last(), LetterItem.title],
         "organization": [
             sa.select(model.Group.title).where(model.Group.id == LetterItem.owner_org)
@@ -370,7 +376,7 @@ def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, 
             LetterItem.title,
         ],
         "title": [LetterItem.title],
-        "state": [LetterItem.state, _deadline_expression(now).asc().nulls_last()],
+        "state": [LetterItem.state, current_deadline.asc().nulls_last()],
     }[filters.get("sort") or "deadline"]
     rows = model.Session.execute(
         base.order_by(*order).limit(filters.get("limit", 50)).offset(filters.get("offset", 0))
