@@ -122,7 +122,8 @@ class DemoDataset:
 
 # Published datasets of earlier years, so that the catalogue is not empty.
 DATASETS: tuple[DemoDataset, ...] = (
-    DemoDataset("jumlah-puskesmas-menurut-kecamatan-2024", "Jumlah Puskesmas menurut Kecamatan 2024",
+    # One dataset per indicator, a resource per year: the 2026 letter asks for it again.
+    DemoDataset("jumlah-puskesmas-menurut-kecamatan-2024", "Jumlah Puskesmas menurut Kecamatan",
                 "dinas-kesehatan", 2024, "jumlah puskesmas", "unit",
                 "Fasilitas pelayanan kesehatan tingkat pertama milik pemerintah kota.",
                 "Puskesmas induk yang beroperasi di kecamatan pada akhir tahun.",
