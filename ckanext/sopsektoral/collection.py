@@ -267,22 +267,18 @@ def stale_in_index() -> list[str]:
     time alone (no transition reindexed them): a deadline passed, so they are
     overdue now, or the collection window closed, so verification opened and
     their verification deadline runs. The index is asked for the candidates,
-    the tables decide."""
-    candidates = set(_indexed_ids('+sop_status:("requested" OR "returned" OR "submitted") +sop_overdue:"false"'))
-    candidates |= set(_indexed_ids('+sop_status:"submitted" -sop_deadline:[* TO *]'))
-    if not candidates:
-        return []
+    the tables decide (with the fields the index would get)."""
     from ckanext.sopsektoral import status
 
+    not_overdue = set(_indexed_ids('+sop_status:("requested" OR "returned" OR "submitted") +sop_overdue:"false"'))
+    no_deadline = set(_indexed_ids('+sop_status:"submitted" -sop_deadline:[* TO *]'))
     stale = []
-    for package_id in sorted(candidates):
-        row = status.current_item(package_id)
-        if row is None:
-            stale.append(package_id)  # no longer asked for: the index must drop its status
-            continue
-        item = row[0]
-        if is_overdue(item) or (item.state == SUBMITTED and item_deadline(item) is not None):
-            stale.append(package_id)
+    for package_id in sorted(not_overdue | no_deadline):
+        fields = status.dataset_status_fields(package_id)
+        if fields["sop_status"] is None \
+                or (package_id in not_overdue and fields["sop_overdue"]) \
+                or (package_id in no_deadline and fields["sop_deadline"] is not None):
+            stale.append(package_id)  # (no status any more: the index must drop it)
     return stale
 
 
@@ -550,12 +546,10 @@ def current_state(package_id: str) -> tuple[str | None, bool]:
 @functools.lru_cache(maxsize=None)
 def _current_state_query() -> Any:
     # Built once: it runs on every package_update and on the dataset auth checks.
-    return (
-        sa.select(LetterItem.state, LetterItem.published_at)
-        .join(Letter, Letter.id == LetterItem.letter_id)
-        .where(LetterItem.dataset_id == sa.bindparam("package_id"), LetterItem.state.isnot(None))
-        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
-    )
+    from ckanext.sopsektoral import status
+
+    return status.newest_item_query(LetterItem.state, LetterItem.published_at,
+                                    package_id=sa.bindparam("package_id"))
 
 
 def under_collection(package_id: str) -> bool:

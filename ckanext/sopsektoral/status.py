@@ -25,23 +25,31 @@ FIELDS = (
 )
 
 
+def newest_item_query(*columns: Any, package_id: Any) -> Any:
+    """SELECT ``columns`` of the newest letter item that asks for the dataset
+    ``package_id`` (a value or a bind parameter), joined with its letter: the
+    item whose state is the dataset's SOP status."""
+    from ckanext.sopsektoral.model import Letter, LetterItem
+
+    return (
+        sa.select(*columns).select_from(LetterItem).join(Letter, Letter.id == LetterItem.letter_id)
+        .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
+        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
+    )
+
+
 def current_item(package_id: str) -> Any:
     """The newest letter item that asks for this dataset, with its letter, or None."""
     from ckanext.sopsektoral.model import Letter, LetterItem
 
-    return model.Session.execute(
-        sa.select(LetterItem, Letter).join(Letter, Letter.id == LetterItem.letter_id)
-        .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
-        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
-    ).first()
+    return model.Session.execute(newest_item_query(LetterItem, Letter, package_id=package_id)).first()
 
 
 def dataset_status_fields(package_id: str) -> dict[str, Any]:
     """The SOP fields of one dataset; all None while no letter asks for it.
 
     This runs on every package_show and indexing of every dataset, so it reads
-    everything in one prepared query; :func:`fields_of` gives the same from
-    loaded objects."""
+    everything in one query, compiled once."""
     from ckanext.sopsektoral import collection
 
     row = model.Session.connection().execute(_status_query(), {"package_id": package_id}).first()
@@ -68,18 +76,14 @@ def _status_query() -> Any:
         sa.select(sa.func.max(LetterItem.deadline)).where(LetterItem.letter_id == Letter.id)
         .correlate(Letter).scalar_subquery()
     )
-    return (
-        sa.select(
-            LetterItem.state, LetterItem.deadline, LetterItem.correction_deadline,
-            LetterItem.submitted_at, LetterItem.verified_at, Letter.number, Letter.all_submitted_at,
-            sa.case((sa.and_(LetterItem.state == collection.SUBMITTED, Letter.all_submitted_at.is_(None)),
-                     closes)).label("closes"),
-            user_name(LetterItem.submitted_by).label("submitter"),
-            user_name(LetterItem.verified_by).label("verifier"),
-        )
-        .join(Letter, Letter.id == LetterItem.letter_id)
-        .where(LetterItem.dataset_id == sa.bindparam("package_id"), LetterItem.state.isnot(None))
-        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
+    return newest_item_query(
+        LetterItem.state, LetterItem.deadline, LetterItem.correction_deadline,
+        LetterItem.submitted_at, LetterItem.verified_at, Letter.number, Letter.all_submitted_at,
+        sa.case((sa.and_(LetterItem.state == collection.SUBMITTED, Letter.all_submitted_at.is_(None)),
+                 closes)).label("closes"),
+        user_name(LetterItem.submitted_by).label("submitter"),
+        user_name(LetterItem.verified_by).label("verifier"),
+        package_id=sa.bindparam("package_id"),
     )
 
 
@@ -95,18 +99,6 @@ def _fields(state: str, number: str | None, deadline: Any, now: Any, submitted_a
         "sop_verified_at": verified_at.isoformat() if verified_at else None,
         "sop_verified_by": verifier,
     }
-
-
-def fields_of(item: Any, letter: Any) -> dict[str, Any]:
-    """The SOP fields of a loaded item and its letter."""
-    from ckanext.sopsektoral import collection
-
-    user_ids = {u for u in (item.submitted_by, item.verified_by) if u}
-    names = dict(model.Session.execute(
-        sa.select(model.User.id, model.User.name).where(model.User.id.in_(user_ids))
-    ).all()) if user_ids else {}
-    return _fields(item.state, letter.number, collection.item_deadline(item), collection.utcnow(),
-                   item.submitted_at, names.get(item.submitted_by), item.verified_at, names.get(item.verified_by))
 
 
 def update_index_dict(pkg_dict: dict[str, Any]) -> dict[str, Any]:

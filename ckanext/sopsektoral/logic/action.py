@@ -1295,13 +1295,14 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
     if pkg is None or pkg.state != "active":
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     row = status.current_item(pkg.id)
-    fields = status.fields_of(*row) if row else dict.fromkeys(status.FIELDS)
+    # The same fields as package_show and the index, from the same function (invariant 5).
+    fields = status.dataset_status_fields(pkg.id)
     out: dict[str, Any] = {"id": pkg.id, "name": pkg.name, **fields}
     out["item_id"] = row[0].id if row else None
     out["letter_id"] = row[1].id if row else None
     out["collection_deadline"] = iso(row[0].deadline) if row else None
-    out["verification_deadline"] = iso(collection.item_deadline(row[0])) \
-        if row and row[0].state == collection.SUBMITTED else None
+    # While submitted, the current step's deadline is the verification deadline.
+    out["verification_deadline"] = fields["sop_deadline"] if fields["sop_status"] == collection.SUBMITTED else None
     user = workflow.current_user(context)
     if row is not None and (context.get("ignore_auth") or workflow.is_officer(user) or (user and user.sysadmin)):
         out["history"] = [e.dictize() for e in model.Session.execute(
