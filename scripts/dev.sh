@@ -243,26 +243,26 @@ service_env() {
     echo "export PATH=$VENV/bin:\$PATH"
 }
 
-run_tests() {
+# Services, exports and CKAN's tables for one purpose (test or bench), run with test.ini.
+prepare_test_ini() {
+    local purpose=$1
     venv
-    services test
-    eval "$(service_env test)"
+    services "$purpose"
+    eval "$(service_env "$purpose")"
     mkdir -p "$CKAN_STORAGE_PATH"
     cd "$ROOT"
-    ckan -c test.ini db init >"$LOGS/test-db-init.log" 2>&1 \
-        || { tail -n 30 "$LOGS/test-db-init.log" >&2; die "ckan db init failed"; }
+    ckan -c test.ini db init >"$LOGS/$purpose-db-init.log" 2>&1 \
+        || { tail -n 30 "$LOGS/$purpose-db-init.log" >&2; die "ckan db init failed"; }
+}
+
+run_tests() {
+    prepare_test_ini test
     say "running the test suite on CKAN $CKAN_VERSION"
     python -m pytest "$@"
 }
 
 run_benchmark() {
-    venv
-    services bench
-    eval "$(service_env bench)"
-    mkdir -p "$CKAN_STORAGE_PATH"
-    cd "$ROOT"
-    ckan -c test.ini db init >"$LOGS/bench-db-init.log" 2>&1 \
-        || { tail -n 30 "$LOGS/bench-db-init.log" >&2; die "ckan db init failed"; }
+    prepare_test_ini bench
     say "running the benchmark on CKAN $CKAN_VERSION"
     python scripts/benchmark.py "$@"
 }
