@@ -28,6 +28,9 @@ SCHEMING_VERSION=${SCHEMING_VERSION:-3.1.0}
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 VENV=$DEV/venv-$CKAN_VERSION
 CKAN_MINOR=$(echo "$CKAN_VERSION" | cut -d. -f1,2 | tr . _)
+# Another name gives the test suite its own database, Solr core and Redis
+# database, so that two runs (e.g. two developers' checkouts) do not collide.
+TEST_PURPOSE=${SOPSEKTORAL_TEST_PURPOSE:-test}
 
 PG_PORT=${SOPSEKTORAL_PG_PORT:-55432}
 REDIS_PORT=${SOPSEKTORAL_REDIS_PORT:-56379}
@@ -130,7 +133,7 @@ postgres_start() {
     psql_admin -tc "SELECT 1 FROM pg_roles WHERE rolname='ckan_default'" | grep -q 1 \
         || psql_admin -c "CREATE ROLE ckan_default LOGIN PASSWORD 'pass' NOSUPERUSER NOCREATEDB NOCREATEROLE" >/dev/null
     local db
-    for db in "sopsektoral_test_$CKAN_MINOR" "sopsektoral_demo_$CKAN_MINOR" "sopsektoral_bench_$CKAN_MINOR"; do
+    for db in "sopsektoral_${TEST_PURPOSE}_$CKAN_MINOR" "sopsektoral_test_$CKAN_MINOR" "sopsektoral_demo_$CKAN_MINOR" "sopsektoral_bench_$CKAN_MINOR"; do
         psql_admin -tc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
             || psql_admin -c "CREATE DATABASE $db OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0" >/dev/null
     done
@@ -236,6 +239,7 @@ service_env() {
     local purpose=$1 redis_db=1
     [ "$purpose" = demo ] && redis_db=2
     [ "$purpose" = bench ] && redis_db=3
+    case $purpose in test?*) redis_db=$(( 4 + $(printf '%s' "$purpose" | cksum | cut -c1-3) % 10 ));; esac
     echo "export CKAN_SQLALCHEMY_URL=${CKAN_SQLALCHEMY_URL:-postgresql://ckan_default:pass@127.0.0.1:$PG_PORT/sopsektoral_${purpose}_$CKAN_MINOR}"
     echo "export CKAN_SOLR_URL=${CKAN_SOLR_URL:-$(solr_url)/${purpose}_$CKAN_MINOR}"
     echo "export CKAN_REDIS_URL=${CKAN_REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/$redis_db}"
@@ -256,7 +260,7 @@ prepare_test_ini() {
 }
 
 run_tests() {
-    prepare_test_ini test
+    prepare_test_ini "$TEST_PURPOSE"
     say "running the test suite on CKAN $CKAN_VERSION"
     python -m pytest "$@"
 }

@@ -186,6 +186,36 @@ def refresh_index() -> None:
     click.echo(f"reindexed {len(refreshed)} dataset(s)")
 
 
+@sopsektoral.group("index")
+def index_group() -> None:
+    """The search index and the SOP status."""
+
+
+@index_group.command("check")
+@click.option("--fix", is_flag=True, help="reindex the datasets that disagree, then check them again")
+def index_check(fix: bool) -> None:
+    """Compare, for every dataset in the workflow, the SOP status that
+    package_show, the search index and sopsektoral_status_show report; print
+    each disagreement and exit 1 when there is one (after --fix: one left)."""
+    from ckanext.sopsektoral import consistency
+
+    ids = consistency.workflow_dataset_ids()
+    with click.progressbar(length=max(len(ids), 1), label=f"checking {len(ids)} dataset(s)") as bar:
+        found = consistency.disagreements(ids, lambda done, total: bar.update(1))
+    for disagreement in found:
+        click.echo(str(disagreement))
+    if found and fix:
+        fixed = consistency.fix(found)
+        click.echo(f"reindexed {len(fixed)} dataset(s)")
+        found = consistency.disagreements(fixed)
+        for disagreement in found:
+            click.secho(f"still: {disagreement}", fg="red")
+    if found:
+        click.secho(f"{len(found)} disagreement(s)", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"{len(ids)} dataset(s): package_show, the search index and status_show agree")
+
+
 # ---------------------------------------------------------------- demo
 
 @sopsektoral.group()

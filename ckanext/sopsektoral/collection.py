@@ -20,17 +20,15 @@ import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.sopsektoral import config, sop, workflow
+from ckanext.sopsektoral import config, series, sop, workflow
 from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem
 from ckanext.sopsektoral.model.base import utcnow
+from ckanext.sopsektoral.model.letter import (  # noqa: F401  (the states are the model's)
+    ITEM_STATES, OPEN_ITEM_STATES, REQUESTED, RETURNED, SUBMITTED, VERIFIED,
+)
 
 log = logging.getLogger(__name__)
 
-REQUESTED = "requested"
-SUBMITTED = "submitted"
-RETURNED = "returned"
-VERIFIED = "verified"
-ITEM_STATES = (REQUESTED, SUBMITTED, RETURNED, VERIFIED)
 
 ITEM_TRANSITIONS: dict[str, dict[str, str]] = {
     "submit": {REQUESTED: SUBMITTED, RETURNED: SUBMITTED},
@@ -144,37 +142,42 @@ def _site_context() -> dict[str, Any]:
 
 
 def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> None:
-    """Give the item the dataset that receives it: the existing one the Daftar
-    Data names (made private while it is collected), or a new private one
-    prefilled with the entry's metadata. The item's state and deadline are
-    flushed first, so that the dataset is indexed once, with its SOP status."""
+    """Give the item the dataset that receives its period's data (series.py).
+
+    The period's own dataset is used again when it can be (an earlier request
+    of this indicator and period, or the dataset the Daftar Data names, while
+    private and not another period's place). Otherwise a new private dataset
+    is made, prefilled with the entry's metadata and, where the entry says
+    nothing, the previous period's; a published dataset is never hidden again.
+    The item's state and deadline are flushed first, so that the dataset is
+    indexed once, with its SOP status."""
     import uuid
 
     context = dict(_site_context(), sopsektoral_internal=True)
-    if entry.dataset_name:
-        pkg = model.Package.get(entry.dataset_name)
-        if pkg is not None and pkg.state == "active" and pkg.owner_org == item.owner_org:
-            item.dataset_id = pkg.id
-            model.Session.flush()
-            # The dataset now receives the requested year's data: it says so
-            # (the data-year check reads it), and it is private while collected.
-            changes: dict[str, Any] = {}
-            if not pkg.private:
-                changes["private"] = True
-            if (pkg.extras or {}).get("tahun_data") != str(year):
-                changes["tahun_data"] = str(year)
-            if changes:
-                tk.get_action("package_patch")(context, {"id": pkg.id, **changes})
-            else:
-                _reindex(pkg.id)
-            return
-    metadata = dict(entry.metadata_fields or {})
+    pkg = series.period_dataset(item, entry)
+    if pkg is not None:
+        item.dataset_id = pkg.id
+        model.Session.flush()
+        if (pkg.extras or {}).get("tahun_data") != str(year):
+            # The dataset now receives the requested year's data and says so.
+            tk.get_action("package_patch")(context, {"id": pkg.id, "tahun_data": str(year)})
+        else:
+            reindex(pkg.id)
+        return
+    previous = series.previous_dataset(item, entry)
+    revision = series.revision_of(entry, item)
+    metadata = {**_inherited_metadata(previous), **dict(entry.metadata_fields or {})}
+    title = entry.title if str(year) in entry.title else f"{entry.title} {year}"
+    name = _slug(f"{entry.title} {year}" if str(year) not in entry.title else entry.title)
+    if revision:
+        title = tk._("{title} (revision {n})").format(title=title, n=revision)
+        name = f"{name[:80]}-revisi-{revision}"
     item.dataset_id = str(uuid.uuid4())
     model.Session.flush()
     tk.get_action("package_create")(context, {
         "id": item.dataset_id,
-        "name": _free_name(_slug(f"{entry.title} {year}")),
-        "title": f"{entry.title} {year}" if str(year) not in entry.title else entry.title,
+        "name": _free_name(name),
+        "title": title,
         "owner_org": item.owner_org,
         "private": True,
         "tahun_data": str(year),
@@ -183,6 +186,22 @@ def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> None:
             number=item_letter_number(item), year=year),
         **metadata,
     })
+
+
+# Metadata a new period takes from the previous one where the Daftar Data says nothing.
+INHERITED_FIELDS = (
+    "konsep", "definisi", "klasifikasi", "ukuran", "satuan", "kode_standar_data", "frekuensi",
+    "kode_wilayah", "level_estimasi", "metode_pengumpulan", "sumber_data", "data_prioritas",
+    "klasifikasi_akses", "klasifikasi_penyajian", "interpretasi", "metode_perhitungan", "license_id",
+    "maintainer", "maintainer_email",
+)
+
+
+def _inherited_metadata(previous: model.Package | None) -> dict[str, Any]:
+    if previous is None:
+        return {}
+    shown = tk.get_action("package_show")({"ignore_auth": True}, {"id": previous.id})
+    return {k: shown[k] for k in INHERITED_FIELDS if shown.get(k) not in (None, "", [])}
 
 
 def item_letter_number(item: LetterItem) -> str:
@@ -210,6 +229,7 @@ def send_items(letter_id: str, progress: Any = None) -> int:
             continue
         entry = model.Session.get(DaftarData, item.daftar_data_id)
         item.state = REQUESTED
+        item.requested_at = utcnow()
         item.deadline = sop.step("collect").deadline(now)
         dataset_for_item(item, entry, letter.data_year)
         letter.send_done = (letter.send_done or 0) + 1
@@ -398,9 +418,14 @@ def dictize_items(context: dict[str, Any], rows: list[Any], user: model.User | N
         sa.select(LetterItem.letter_id, sa.func.max(LetterItem.deadline))
         .where(LetterItem.letter_id.in_(letters)).group_by(LetterItem.letter_id)).all())
     turns = _turns(context, user)
+    current = series.current_item_ids(i.dataset_id for i in items)
+    newer_letters = dict(model.Session.execute(
+        sa.select(LetterItem.id, Letter.number).join(Letter, Letter.id == LetterItem.letter_id)
+        .where(LetterItem.id.in_(set(current.values())))).all()) if current else {}
     now = utcnow()
     out = []
     for item in items:
+        is_current = current.get(item.dataset_id, item.id) == item.id
         letter = letters[item.letter_id]
         opened = opened_at(letter.all_submitted_at, closes.get(letter.id), now)
         verify_deadline = step_deadline(SUBMITTED, None, None, opened)
@@ -438,7 +463,11 @@ def dictize_items(context: dict[str, Any], rows: list[Any], user: model.User | N
             "verification_opened_at": workflow_iso(opened),
             "verification_deadline": workflow_iso(verify_deadline),
             "checklist": item.checklist or {},
-            "available_actions": _available(item, opened, turns),
+            "current": is_current,
+            "superseded_by_letter_number": None if is_current else (
+                newer_letters.get(current.get(item.dataset_id)) or ""),
+            "requested_at": workflow_iso(item.requested_at),
+            "available_actions": _available(item, opened, turns) if is_current else [],
         })
     return out
 
@@ -476,12 +505,15 @@ def _available(item: LetterItem, opened: dt.datetime | None, turns: dict[str, An
 # ---------------------------------------------------------------- item transitions
 
 def lock_item(item_id: str) -> tuple[LetterItem, Letter]:
+    """Lock an item for a transition; an item that a newer request of its
+    dataset superseded can do nothing (invariant 9)."""
     item = model.Session.execute(
         sa.select(LetterItem).where(LetterItem.id == item_id, LetterItem.state.isnot(None))
         .with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if item is None:
         raise tk.ObjectNotFound(tk._("Data item not found"))
+    series.require_current(item)
     return item, model.Session.get(Letter, item.letter_id)
 
 
@@ -512,6 +544,14 @@ def after_submit(letter: Letter, now: dt.datetime) -> None:
     ).scalar_one()
     if not waiting:
         letter.all_submitted_at = now
+        model.Session.flush()
+        # Verification opened: every submitted item of the letter now has a
+        # verification deadline, which their datasets' index entries must show.
+        for package_id in model.Session.execute(
+            sa.select(LetterItem.dataset_id).where(LetterItem.letter_id == letter.id,
+                                                   LetterItem.state == SUBMITTED)
+        ).scalars():
+            reindex(package_id)
 
 
 def require_verification_open(letter: Letter) -> None:

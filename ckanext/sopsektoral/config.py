@@ -8,6 +8,7 @@ AUTO_PUBLISH = "ckanext.sopsektoral.auto_publish"
 WALIDATA_ORG = "ckanext.sopsektoral.walidata_org"
 JOBS_QUEUE = "ckanext.sopsektoral.jobs_queue"
 SEND_STALLED_MINUTES = "ckanext.sopsektoral.send_stalled_minutes"
+PLAUSIBILITY_THRESHOLD_PERCENT = "ckanext.sopsektoral.plausibility_threshold_percent"
 
 
 def step_minutes(step_key: str, default: int) -> int:
@@ -34,3 +35,8 @@ def jobs_queue() -> str:
 
 def send_stalled_minutes() -> int:
     return tk.config[SEND_STALLED_MINUTES]
+
+
+def plausibility_threshold_percent() -> int:
+    """A change since the previous period beyond this many percent is flagged (in either direction)."""
+    return tk.config[PLAUSIBILITY_THRESHOLD_PERCENT]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.sopsektoral import tabular
+from ckanext.sopsektoral import series, tabular
 from ckanext.sopsektoral.model import DaftarData
 from ckanext.sopsektoral.model.base import utcnow
 
@@ -240,6 +240,7 @@ def validate_rows(
         seen[key] = row
         entries.append({
             "year": year, "owner_org": org_id, "title": values["judul_data"],
+            "indicator_key": series.indicator_key(values["judul_data"]),
             "dataset_name": dataset_name, "metadata_fields": metadata,
         })
     return entries, errors
@@ -260,12 +261,13 @@ def import_entries(session: Any, entries: list[dict[str, Any]]) -> ImportResult:
         if current is None:
             session.add(DaftarData(created=now, modified=now, **entry))
             result.created += 1
-        elif (current.title, current.dataset_name, dict(current.metadata_fields or {})) == (
-            entry["title"], entry["dataset_name"], entry["metadata_fields"]
+        elif (current.title, current.indicator_key, current.dataset_name, dict(current.metadata_fields or {})) == (
+            entry["title"], entry["indicator_key"], entry["dataset_name"], entry["metadata_fields"]
         ):
             result.unchanged += 1
         else:
             current.title = entry["title"]
+            current.indicator_key = entry["indicator_key"]
             current.dataset_name = entry["dataset_name"]
             current.metadata_fields = entry["metadata_fields"]
             current.modified = now

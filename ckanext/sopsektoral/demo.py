@@ -179,7 +179,8 @@ def _steps() -> Iterator[tuple[Callable[[], None], str]]:
     yield _load_organizations, f"{len(OPDS)} OPD organizations"
     yield _load_officers, "officers assigned to the SOP positions"
     yield _load_datasets, f"{len(DATASETS)} published datasets"
-    yield _load_daftar_data, f"Daftar Data {DAFTAR_YEAR}: {len(DAFTAR_DATA)} entries"
+    yield _load_daftar_data, f"Daftar Data {PREVIOUS_YEAR} and {DAFTAR_YEAR}: {len(DAFTAR_DATA)} entries a year"
+    yield _load_previous_year, f"letter for {PREVIOUS_YEAR}: collected, verified and published"
     yield _load_letters, f"{len(LETTERS)} request letters, in every state"
     yield _load_collection, "collection and verification of letter Tahap I (every item state)"
 
@@ -275,6 +276,10 @@ def _load_officers() -> None:
 
 
 DAFTAR_YEAR = 2026
+# The year before: its letter is sent, verified and published, so that the
+# 2026 items of the same indicators are seen beside their 2025 period.
+PREVIOUS_YEAR = 2025
+PREVIOUS_YEAR_OPDS = ("dinas-kesehatan", "dinas-pendidikan-dan-kebudayaan")
 
 # The SK Daftar Data 2026 (judul data, satuan) per OPD; the first entry of an
 # OPD with a published 2024 dataset names that dataset to receive the data.
@@ -311,14 +316,71 @@ DAFTAR_DATA: tuple[tuple[str, str, str, str | None], ...] = (
 def _load_daftar_data() -> None:
     rows = [
         {
-            "tahun": DAFTAR_YEAR, "opd": opd, "judul_data": title, "satuan": satuan,
-            "dataset": dataset or "", "frekuensi": "tahunan", "kode_wilayah": "64.71",
+            "tahun": year, "opd": opd, "judul_data": title, "satuan": satuan,
+            # 2025 gets datasets of its own; 2026 names the 2024 dataset as its earlier data.
+            "dataset": (dataset or "") if year == DAFTAR_YEAR else "",
+            "frekuensi": "tahunan", "kode_wilayah": "64.71",
             "klasifikasi_akses": "publik", "data_prioritas": "ya" if dataset else "tidak",
             "metode_pengumpulan": "kompilasi_administrasi",
         }
+        for year in (PREVIOUS_YEAR, DAFTAR_YEAR)
         for opd, title, satuan, dataset in DAFTAR_DATA
+        if year == DAFTAR_YEAR or opd in PREVIOUS_YEAR_OPDS
     ]
     tk.get_action("sopsektoral_daftar_data_import")(_as("staf1"), {"rows": rows})
+
+
+PREVIOUS_LETTER = "Permintaan Data Statistik Sektoral Tahun 2025"
+
+
+def _previous_values(fragment: str, values: tuple) -> tuple:
+    """2025's figures: a little below 2026's; the same for the copy (Puskesmas),
+    half for one indicator, so that the plausibility check has a jump to show."""
+    if fragment == "Jumlah Puskesmas":
+        return values
+    if fragment == "Tenaga Kesehatan":
+        return tuple(round(v / 2) for v in values)
+    return tuple(round(v * 0.96, 1) if isinstance(v, float) else round(v * 0.96) for v in values)
+
+
+def _load_previous_year() -> None:
+    existing = tk.get_action("sopsektoral_letter_list")(_context(), {"year": PREVIOUS_YEAR, "limit": 10})["results"]
+    if any(r["subject"] == PREVIOUS_LETTER for r in existing):
+        return
+    entries = tk.get_action("sopsektoral_daftar_data_list")(_context(), {"year": PREVIOUS_YEAR, "limit": 1000})["results"]
+    letter = tk.get_action("sopsektoral_letter_create")(_as("kasi"), {
+        "subject": PREVIOUS_LETTER, "body": LETTER_BODY.format(year=PREVIOUS_YEAR), "data_year": PREVIOUS_YEAR,
+        "sifat": "penting", "lampiran": "1 (satu) berkas",
+        "tembusan": ["Wali Kota Balikpapan (sebagai laporan)"], "items": [e["id"] for e in entries],
+    })
+    for _state, transition, user in _PATH:
+        letter = tk.get_action(f"sopsektoral_letter_{transition}")(_as(user), {"id": letter["id"]})
+    items = tk.get_action("sopsektoral_item_list")(_context(), {"letter_id": letter["id"], "limit": 100})["results"]
+    for item in items:
+        fragment, values = next(((f, v) for f, v, *_ in COLLECTION if f.lower() in item["title"].lower()),
+                                (item["title"], (10, 12, 15, 11, 14, 9)))
+        _collect(item, PREVIOUS_YEAR, _previous_values(fragment, values), None)
+    for item in items:
+        _verify(item["id"])
+        tk.get_action("sopsektoral_item_publish")(_as("staf1"), {"id": item["id"]})
+
+
+def _collect(item: dict, year: int, values: tuple, bad_code: str | None) -> str:
+    """Upload the OPD's table for the item and submit it; returns the operator."""
+    operator = OPERATOR_OF[model.Group.get(item["owner_org"]).name]
+    column = item["title"].split(" menurut ")[0].lower().replace(" ", "_")
+    satuan = next(d[2] for d in DAFTAR_DATA if d[1] == item["title"])
+    _upload_csv(item["dataset_id"], f"{column}-{year}.csv", f"Data Tahun {year}",
+                _kecamatan_csv(year, column, satuan, values, bad_code))
+    tk.get_action("sopsektoral_item_submit")(_as(operator), {"id": item["id"]})
+    return operator
+
+
+def _verify(item_id: str) -> None:
+    tk.get_action("sopsektoral_item_claim")(_as("staf1"), {"id": item_id})
+    tk.get_action("sopsektoral_item_verify")(_as("staf1"), {"id": item_id, "checklist": {
+        "standar_data": True, "metadata": True, "interoperabilitas": True,
+        "kode_referensi": True, "kebenaran": True, "kewajaran": True}})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -434,19 +496,11 @@ def _load_collection() -> None:
     plan = []
     for fragment, values, target, bad_code, note in COLLECTION:
         item = next(i for i in items if fragment.lower() in i["title"].lower())
-        operator = OPERATOR_OF[model.Group.get(item["owner_org"]).name]
-        column = item["title"].split(" menurut ")[0].lower().replace(" ", "_")
-        satuan = next(d[2] for d in DAFTAR_DATA if d[1] == item["title"])
-        _upload_csv(item["dataset_id"], f"{column}-{DAFTAR_YEAR}.csv", f"Data Tahun {DAFTAR_YEAR}",
-                    _kecamatan_csv(DAFTAR_YEAR, column, satuan, values, bad_code))
-        tk.get_action("sopsektoral_item_submit")(_as(operator), {"id": item["id"]})
+        operator = _collect(item, DAFTAR_YEAR, values, bad_code)
         plan.append((item, target, note, operator))
     for item, target, note, operator in plan:
         if target in ("verified", "published"):
-            tk.get_action("sopsektoral_item_claim")(_as("staf1"), {"id": item["id"]})
-            tk.get_action("sopsektoral_item_verify")(_as("staf1"), {"id": item["id"], "checklist": {
-                "standar_data": True, "metadata": True, "interoperabilitas": True,
-                "kode_referensi": True, "kebenaran": True, "kewajaran": True}})
+            _verify(item["id"])
         if target == "published":
             tk.get_action("sopsektoral_item_publish")(_as("staf1"), {"id": item["id"]})
         if target == "returned":

@@ -24,6 +24,7 @@ __all__ = [
     "sopsektoral_status_label",
     "sopsektoral_format_minutes",
     "sopsektoral_format_datetime",
+    "sopsektoral_periods",
 ]
 
 
@@ -161,3 +162,14 @@ def sopsektoral_format_datetime(value: Any) -> str:
             return value
     # The date in the user's language ("25 November 2026"), then the time.
     return f"{tk.h.render_datetime(value)} {tk.h.render_datetime(value, date_format='%H:%M')}"
+
+
+def sopsektoral_periods(package_id: str) -> list[dict[str, Any]]:
+    """The periods of a dataset's indicator that the current user may see
+    (for the dataset page); empty where there are no others."""
+    context = {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
+    try:
+        periods = tk.get_action("sopsektoral_period_list")(context, {"id": package_id})["results"]
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return []
+    return periods if len(periods) > 1 else []

@@ -29,12 +29,13 @@ def newest_item_query(*columns: Any, package_id: Any) -> Any:
     """SELECT ``columns`` of the newest letter item that asks for the dataset
     ``package_id`` (a value or a bind parameter), joined with its letter: the
     item whose state is the dataset's SOP status."""
+    from ckanext.sopsektoral import series
     from ckanext.sopsektoral.model import Letter, LetterItem
 
     return (
         sa.select(*columns).select_from(LetterItem).join(Letter, Letter.id == LetterItem.letter_id)
         .where(LetterItem.dataset_id == package_id, LetterItem.state.isnot(None))
-        .order_by(Letter.sent_at.desc().nulls_last(), Letter.created.desc()).limit(1)
+        .order_by(*series.newest_first()).limit(1)
     )
 
 

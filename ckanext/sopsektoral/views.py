@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
+from ckan.lib.formatters import localised_number
 from ckan.types import Context
 
 from ckanext.sopsektoral import collection, sop, workflow
@@ -147,6 +148,7 @@ def _render_letter_form(data: dict[str, Any], errors: dict[str, Any], summary: l
         "data": data, "errors": errors, "error_summary": summary, "letter": letter,
         "daftar_by_org": sorted(by_org.values(), key=lambda g: g["title"] or ""),
         "selected": set(data.get("items") or []),
+        "letter_id": (letter or {}).get("id"),
     })
 
 
@@ -442,6 +444,7 @@ def item_read(id: str) -> str:
         "completeness": collection.metadata_completeness(dataset),
         "checklist": [(k, collection.checklist_label(k)) for k in collection.CHECKLIST],
         "may_assign": may_assign, "assignees": assignees,
+        "number": localised_number,  # counts in the checks' preview and comparison
     })
 
 

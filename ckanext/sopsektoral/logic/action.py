@@ -19,7 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.sopsektoral import collection, config, daftar_data, jobs, notify, sop, status, workflow
+from ckanext.sopsektoral import collection, config, daftar_data, jobs, notify, series, sop, status, workflow
 from ckanext.sopsektoral.logic import schema
 from ckanext.sopsektoral.model import (
     DaftarData,
@@ -60,6 +60,7 @@ __all__ = [
     "sopsektoral_item_return",
     "sopsektoral_item_publish",
     "sopsektoral_status_show",
+    "sopsektoral_period_list",
     "package_update",
 ]
 
@@ -406,7 +407,12 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
     :type limit: int
     :param offset: page start (default 0)
     :type offset: int
-    :returns: ``count`` and ``results`` (entries with ``organization_title``)
+    :returns: ``count`` and ``results``: entries with ``organization_title``,
+        ``indicator_key`` (the same for the indicator in every year's list) and
+        ``requested_by``: the letter holding an open request of the entry
+        (``letter_id``, ``letter_number``, ``letter_subject``, ``letter_state``,
+        ``item_state``; None when no letter does). A new letter cannot ask for
+        an entry another letter holds.
     :rtype: dict
     """
     tk.check_access("sopsektoral_daftar_data_list", context, data_dict)
@@ -433,7 +439,9 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
         .limit(data["limit"]).offset(data["offset"])
     ).scalars())
     titles = _org_titles({e.owner_org for e in entries})
-    results = [e.dictize(titles) for e in entries]
+    held = series.holders(e.id for e in entries)
+    results = [dict(e.dictize(titles), requested_by=held[e.id].as_dict() if e.id in held else None)
+               for e in entries]
     results.sort(key=lambda e: (-e["year"], e["organization_title"] or "", e["title"]))
     return {"count": count, "results": results}
 
@@ -530,6 +538,7 @@ def _set_items(letter: Letter, item_ids: list[str]) -> None:
         raise tk.ValidationError({"items": [
             tk._("Not in the Daftar Data of {year}: {titles}").format(
                 year=letter.data_year, titles="; ".join(wrong_year))]})
+    series.require_free(letter, found, adding=True)
     model.Session.execute(sa.delete(LetterItem).where(LetterItem.letter_id == letter.id))
     for entry in entries:
         model.Session.add(LetterItem(
@@ -741,6 +750,9 @@ def _transition(context: Context, data_dict: DataDict, name: str, sch: dict[str,
     from_state = letter.state
     if name == "submit" and not workflow.items_of(model.Session, letter.id):
         raise tk.ValidationError({"items": [tk._("Choose at least one data item from the Daftar Data")]})
+    if name in ("submit", "sign"):
+        # Another letter may have taken an entry since this one was drafted (invariant 9).
+        series.require_free(letter, [i.daftar_data_id for i in workflow.items_of(model.Session, letter.id)])
     actor = workflow.actor_for(context, workflow.executors(name))
     if name in workflow.APPROVALS and actor.user_id == letter.created_by:
         raise tk.NotAuthorized(tk._("The drafter of a letter cannot approve it"))
@@ -942,6 +954,7 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, 
     if letter.send_state in ("queued", "running") and not collection.send_stalled(letter):
         raise tk.ValidationError({"state": [tk._("The letter is already being sent")]})
     items = workflow.items_of(model.Session, letter.id)
+    series.require_free(letter, [i.daftar_data_id for i in items])
     letter.send_state = "queued"
     letter.send_progress_at = utcnow()
     letter.send_total = len(items)
@@ -1029,11 +1042,39 @@ def sopsektoral_item_show(context: Context, data_dict: DataDict) -> dict[str, An
 
     :param id: the item's id
     :type id: string
-    :returns: the item (see ``sopsektoral_item_list``) with ``check_results``
-        (each with ``key``, ``passed``, and ``message`` and ``details`` in the
-        request's language; also ``message_id`` and ``params``, the message
-        untranslated, unless the result was stored before they were kept) and
-        ``checklist``
+    :returns: the item (see ``sopsektoral_item_list``) with ``checklist`` and
+        what the automatic checks of its newest submission found. They run in
+        a background job once the item is submitted: ``checks_state`` is
+        ``pending`` (queued), ``running``, ``done`` or ``failed`` (null if the
+        item was never submitted); ``checks_done_at`` when they ended and
+        ``checks_error`` why they failed. Until they are done the results,
+        preview and comparison are empty.
+        ``check_results``: each with ``key`` (``structure``, ``region_codes``,
+        ``data_year``, ``previous_year``, ``plausibility``; ``checks`` when
+        they failed), ``passed`` (true, false, or null when it does not
+        apply), and ``message`` and ``details`` in the request's language;
+        also ``message_id`` and ``params``, the message untranslated, unless
+        the result was stored before they were kept.
+        ``check_preview``: per CSV/XLSX resource submitted, ``resource_id``,
+        ``name``, ``format``, ``sheet`` (XLSX), ``header`` and the first 10
+        ``rows`` as written (at most 30 columns, long cells cut),
+        ``row_count`` (data rows), ``column_count``, and ``error`` (in the
+        request's language) for a file that could not be read.
+        ``check_comparison``: null without data of the indicator's previous
+        period; else ``previous_dataset`` (``id``, ``name``, ``title``,
+        ``year``; ``same_dataset`` when the previous data are earlier
+        resources of the item's own dataset), ``table`` and ``previous_table`` (the resources compared),
+        ``key_columns`` and ``key_kind`` (``region``: rows matched by region
+        code; ``label``: by the rows' names), ``columns`` (the figure columns
+        both have), ``rows`` (at most 100 matched rows, the flagged first,
+        each with ``key``, ``label``, ``flagged`` and ``values``: per column
+        ``column``, ``previous``, ``current`` (as written), ``change_percent``
+        (null from zero or where a value is missing) and ``flagged``),
+        ``matched``, ``only_now``, ``only_before``, ``values_compared``,
+        ``flagged`` (how many values), ``threshold_percent``
+        (``ckanext.sopsektoral.plausibility_threshold_percent``) and
+        ``truncated`` (a table too long to compare whole: its first
+        ``row_limit`` rows were).
     :rtype: dict
     """
     from ckanext.sopsektoral import checks
@@ -1041,7 +1082,7 @@ def sopsektoral_item_show(context: Context, data_dict: DataDict) -> dict[str, An
     tk.check_access("sopsektoral_item_show", context, data_dict)
     data = _validate(data_dict, schema.id_only(), context)
     item = _item_or_404(context, data["id"])
-    item["check_results"] = checks.localise(model.Session.get(LetterItem, data["id"]).check_results)
+    item.update(checks.shown(model.Session.get(LetterItem, data["id"])))
     return item
 
 
@@ -1075,13 +1116,19 @@ def sopsektoral_item_submit(context: Context, data_dict: DataDict) -> dict[str, 
     """Submit a requested (or returned) data item for verification. An editor or
     admin of the item's OPD. The dataset needs at least one resource.
 
+    The automatic checks run afterwards in a background job: the item is
+    returned at once with ``checks_state`` ``pending``; ``sopsektoral_item_show``
+    gives their results once they are done.
+
     :param id: the item's id
     :type id: string
     :param note: a note for the verifiers (optional)
     :type note: string
-    :returns: the item
+    :returns: the item, with ``checks_state``
     :rtype: dict
     """
+    from ckanext.sopsektoral import checks
+
     tk.check_access("sopsektoral_item_submit", context, data_dict)
     data = _validate(data_dict, schema.letter_transition(), context)
     item, letter = collection.lock_item(data["id"])
@@ -1094,19 +1141,22 @@ def sopsektoral_item_submit(context: Context, data_dict: DataDict) -> dict[str, 
     item.submitted_at = now
     item.submitted_by = actor.user_id
     collection.after_submit(letter, now)
+    checks.mark_pending(item)
     model.Session.flush()
-    item.check_results = [r.as_dict() for r in collection_checks(item, letter)]
-    return _finish_item(context, item, letter, "submit", actor, from_state, data.get("note"))
+    item_id = item.id
+    out = _finish_item(context, item, letter, "submit", actor, from_state, data.get("note"))
+    if not context.get("defer_commit"):  # a caller that defers the commit queues them itself
+        collection_checks(item_id, now)
+    out.update(checks.shown(model.Session.get(LetterItem, item_id)))
+    return out
 
 
-def collection_checks(item: LetterItem, letter: Letter) -> list[Any]:
+def collection_checks(item_id: str, submitted_at: dt.datetime) -> None:
+    """Queue the automatic checks of an item's submission, once it is committed
+    (checks.run_job; a job for an older submission stores nothing)."""
     from ckanext.sopsektoral import checks
 
-    try:
-        return checks.run_all(item, letter)
-    except Exception as err:  # a broken check must not block a submission
-        log.exception("sopsektoral: automatic checks of item %s failed", item.id)
-        return [checks.CheckResult("checks", None, checks.N_("The automatic checks failed: {error}", error=str(err)))]
+    checks.enqueue(item_id, submitted_at)
 
 
 @_atomic
@@ -1276,6 +1326,13 @@ def sopsektoral_item_publish(context: Context, data_dict: DataDict) -> dict[str,
     return shown[0] if data.get("id") and not data.get("ids") else {"results": shown}
 
 
+def _active_dataset(id_or_name: str) -> model.Package:
+    pkg = model.Package.get(id_or_name)
+    if pkg is None or pkg.state != "active":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
 @tk.side_effect_free
 def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The SOP status of one dataset: status, letter, deadlines, history.
@@ -1290,10 +1347,7 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_status_show", context, data_dict)
-    data = _validate(data_dict, schema.id_only(), context)
-    pkg = model.Package.get(data["id"])
-    if pkg is None or pkg.state != "active":
-        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    pkg = _active_dataset(_validate(data_dict, schema.id_only(), context)["id"])
     row = status.current_item(pkg.id)
     # The same fields as package_show and the index, from the same function (invariant 5).
     fields = status.dataset_status_fields(pkg.id)
@@ -1310,6 +1364,32 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
     else:
         out["history"] = []
     return out
+
+
+@tk.side_effect_free
+def sopsektoral_period_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The periods of the indicator a dataset receives: one dataset per period
+    (docs/recurrence.md), newest first, those the caller may see.
+
+    :param id: the dataset's id or name
+    :type id: string
+    :returns: ``results``: periods with ``year``, ``dataset_id``, ``name``,
+        ``title``, ``private``, ``current`` (the dataset asked about),
+        ``state`` (the SOP state of its newest request, None for a dataset the
+        Daftar Data names as earlier data) and ``letter_number``; empty for a
+        dataset no letter asks for
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_period_list", context, data_dict)
+    pkg = _active_dataset(_validate(data_dict, schema.id_only(), context)["id"])
+    visible = []
+    for period in series.periods(pkg.id):
+        try:
+            tk.check_access("package_show", dict(context), {"id": period["dataset_id"]})
+        except (tk.NotAuthorized, tk.ObjectNotFound):
+            continue
+        visible.append(period)
+    return {"results": visible}
 
 
 @tk.chained_action

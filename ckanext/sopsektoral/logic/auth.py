@@ -41,6 +41,7 @@ __all__ = [
     "sopsektoral_item_return",
     "sopsektoral_item_publish",
     "sopsektoral_status_show",
+    "sopsektoral_period_list",
     "package_show",
     "package_update",
     "package_delete",
@@ -238,6 +239,13 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> AuthResult
     except tk.ObjectNotFound:
         pass  # the action answers NotFound
     return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def sopsektoral_period_list(context: Context, data_dict: DataDict) -> AuthResult:
+    # The periods of a dataset's indicator: whoever may see the dataset; the
+    # action lists only the periods the caller may see.
+    return sopsektoral_status_show(context, data_dict)
 
 
 @tk.chained_auth_function

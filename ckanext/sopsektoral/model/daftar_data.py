@@ -22,6 +22,9 @@ class DaftarData(tk.BaseModel):
     year = sa.Column(sa.Integer, nullable=False)
     owner_org = sa.Column(sa.UnicodeText, nullable=False)
     title = sa.Column(sa.UnicodeText, nullable=False)
+    # The indicator the entry asks for, the same in every year's Daftar Data
+    # (series.indicator_key of the title): ties one indicator's periods.
+    indicator_key = sa.Column(sa.UnicodeText, nullable=False, default="")
     dataset_name = sa.Column(sa.UnicodeText, nullable=True)
     metadata_fields = sa.Column(JSONB, nullable=False, default=dict)
     created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
@@ -34,6 +37,7 @@ class DaftarData(tk.BaseModel):
             "owner_org": self.owner_org,
             "organization_title": (org_titles or {}).get(self.owner_org),
             "title": self.title,
+            "indicator_key": self.indicator_key,
             "dataset_name": self.dataset_name,
             "metadata": dict(self.metadata_fields or {}),
             "created": iso(self.created),

@@ -7,6 +7,16 @@ import ckan.plugins.toolkit as tk
 
 from .base import new_id, utcnow
 
+# An item's states (SOP steps 5 and 6).
+REQUESTED = "requested"
+SUBMITTED = "submitted"
+RETURNED = "returned"
+VERIFIED = "verified"
+ITEM_STATES = (REQUESTED, SUBMITTED, RETURNED, VERIFIED)
+# A request is open until its data is verified (or its letter is cancelled).
+OPEN_ITEM_STATES = (REQUESTED, SUBMITTED, RETURNED)
+CANCELLED_LETTER = "cancelled"
+
 
 class Letter(tk.BaseModel):
     """A data-request letter (surat permintaan data) and its place in the SOP."""
@@ -55,6 +65,9 @@ class LetterItem(tk.BaseModel):
     # Collection and verification, once the letter is sent.
     dataset_id = sa.Column(sa.UnicodeText, nullable=True)
     state = sa.Column(sa.UnicodeText, nullable=True)
+    # When the item was asked of its OPD (it got its dataset): the newest
+    # request of a dataset is its current one.
+    requested_at = sa.Column(sa.DateTime, nullable=True)
     deadline = sa.Column(sa.DateTime, nullable=True)
     submitted_at = sa.Column(sa.DateTime, nullable=True)
     submitted_by = sa.Column(sa.UnicodeText, nullable=True)
@@ -68,6 +81,15 @@ class LetterItem(tk.BaseModel):
     checklist = sa.Column(JSONB, nullable=True)
     check_results = sa.Column(JSONB, nullable=True)
     published_at = sa.Column(sa.DateTime, nullable=True)
+    # The automatic checks of the newest submission, run by a background job
+    # (checks.run_job): pending, running, done or failed.
+    checks_state = sa.Column(sa.UnicodeText, nullable=True)
+    checks_error = sa.Column(sa.UnicodeText, nullable=True)
+    checks_done_at = sa.Column(sa.DateTime, nullable=True)
+    # What the job found besides the results: each table's first rows, and
+    # the figures beside the previous period's.
+    check_preview = sa.Column(JSONB, nullable=True)
+    check_comparison = sa.Column(JSONB, nullable=True)
 
 
 class LetterNumberSequence(tk.BaseModel):

@@ -94,6 +94,14 @@ def daftar(cast) -> list[dict[str, Any]]:
     return call_action("sopsektoral_daftar_data_list", {"ignore_auth": True}, year=2026)["results"]
 
 
+def more_entries(titles: list[str], opd: str = "dinas-perhubungan", year: int = 2026) -> list[dict[str, Any]]:
+    """Daftar Data entries of their own (an entry can be in one open letter at a time)."""
+    call_action("sopsektoral_daftar_data_import", {"ignore_auth": True}, rows=[
+        {"tahun": year, "opd": opd, "judul_data": title, "satuan": "unit"} for title in titles])
+    listed = call_action("sopsektoral_daftar_data_list", {"ignore_auth": True}, year=year, limit=1000)["results"]
+    return [next(e for e in listed if e["title"] == title) for title in titles]
+
+
 def as_user(user: dict[str, Any] | str | None) -> dict[str, Any]:
     name = user["name"] if isinstance(user, dict) else user
     return {"user": name, "ignore_auth": False}

@@ -125,3 +125,41 @@ class TestSendingByJob:
         assert _requested_count() == 25
         names = [d["name"] for d in call_action("package_search", include_private=True, rows=100)["results"]]
         assert len(names) == len(set(names)) == 25
+
+
+class TestChecksByJob:
+    def test_a_worker_runs_the_checks_of_a_submission(self, request, cast):
+        """The submission queues its checks; `ckan jobs worker` runs them and stores what they found."""
+        import io
+        import pathlib
+
+        from werkzeug.datastructures import FileStorage
+
+        call_action("sopsektoral_daftar_data_import", rows=[{
+            "tahun": 2027, "opd": "dinas-kesehatan", "judul_data": "Jumlah Kunjungan Puskesmas"}])
+        [entry] = call_action("sopsektoral_daftar_data_list", year=2027)["results"]
+        letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi), subject="Kunjungan",
+                             data_year=2027, items=[entry["id"]])
+        advance(cast, letter["id"], "signed")
+        call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=letter["id"])
+        [item] = call_action("sopsektoral_item_list", letter_id=letter["id"])["results"]
+        name = "surabaya_juni-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"
+        content = (pathlib.Path(__file__).parent / "data" / name).read_bytes()
+        call_action("resource_create", as_user(cast.operator), package_id=item["dataset_id"], name=name,
+                    url=name, format="CSV", upload=FileStorage(io.BytesIO(content), name))
+        submitted = call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        assert submitted["checks_state"] == "pending"
+        assert f"sopsektoral: checks of item {item['id']}" in [j["title"] for j in call_action("job_list")]
+        model.Session.commit()
+
+        worker = _run_worker_burst(request.config.getoption("--ckan-ini"))
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        model.Session.remove()
+        shown = call_action("sopsektoral_item_show", id=item["id"])
+        assert shown["checks_state"] == "done"
+        results = {r["key"]: r for r in shown["check_results"]}
+        assert results["data_year"]["passed"] is False  # June 2023, not 2027
+        assert results["structure"]["passed"] is True
+        [table] = shown["check_preview"]
+        assert (table["row_count"], len(table["rows"])) == (63, 10)
+        assert table["header"][:3] == ["Periode", "Wilayah", "Kecamatan"]

@@ -11,7 +11,7 @@ from ckan import model
 from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import workflow
-from ckanext.sopsektoral.tests.conftest import advance, as_user
+from ckanext.sopsektoral.tests.conftest import advance, as_user, more_entries
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
@@ -61,9 +61,10 @@ def test_twenty_concurrent_initials_give_one_success_and_one_event(cast, draft, 
 
 def test_concurrent_signing_numbers_without_gaps_or_duplicates(cast, daftar, app):
     letters = []
+    entries = more_entries([f"Data Susulan {i}" for i in range(8)])
     for i in range(8):
         letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi),
-                             subject=f"Surat {i}", data_year=2026, items=[daftar[i % 3]["id"]])
+                             subject=f"Surat {i}", data_year=2026, items=[entries[i]["id"]])
         letters.append(advance(cast, letter["id"], "awaiting_signature"))
     model.Session.remove()
 

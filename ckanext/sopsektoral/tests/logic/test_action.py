@@ -59,7 +59,7 @@ class TestReindex:
 
 from ckan.tests import factories  # noqa: E402
 
-from ckanext.sopsektoral.tests.conftest import advance, as_user, assign  # noqa: E402
+from ckanext.sopsektoral.tests.conftest import advance, as_user, assign, more_entries  # noqa: E402
 
 
 class TestOfficers:
@@ -230,7 +230,8 @@ class TestLetterLifecycle:
 class TestLetterList:
     def test_filters(self, cast, draft, daftar):
         other = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi),
-                            subject="Susulan Dinas Perhubungan", data_year=2026, items=[daftar[2]["id"]])
+                            subject="Susulan Dinas Perhubungan", data_year=2026,
+                            items=[more_entries(["Jumlah Halte"])[0]["id"]])
         advance(cast, other["id"], "awaiting_initial_kabid")
         assert call_action("sopsektoral_letter_list")["count"] == 2
         assert [r["id"] for r in call_action("sopsektoral_letter_list", state="draft")["results"]] == [draft["id"]]
@@ -254,7 +255,7 @@ class TestLetterList:
         assert call_action("sopsektoral_letter_list", as_user(cast.operator))["count"] == 0
         advance(cast, draft["id"], "signed")
         only_other = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi),
-                                 subject="Perhubungan", data_year=2026, items=[daftar[2]["id"]])
+                                 subject="Perhubungan", data_year=2026, items=[more_entries(["Jumlah Halte"])[0]["id"]])
         advance(cast, only_other["id"], "signed")
         seen = call_action("sopsektoral_letter_list", as_user(cast.operator))["results"]
         assert [r["id"] for r in seen] == [draft["id"]]
