@@ -317,8 +317,9 @@ def _load_daftar_data() -> None:
     rows = [
         {
             "tahun": year, "opd": opd, "judul_data": title, "satuan": satuan,
-            # 2025 gets datasets of its own; 2026 names the 2024 dataset as its earlier data.
-            "dataset": (dataset or "") if year == DAFTAR_YEAR else "",
+            # The published 2024 dataset is named as the indicator's earlier data: each
+            # year gets a dataset of its own, prefilled from the previous period's.
+            "dataset": dataset or "",
             "frekuensi": "tahunan", "kode_wilayah": "64.71",
             "klasifikasi_akses": "publik", "data_prioritas": "ya" if dataset else "tidak",
             "metode_pengumpulan": "kompilasi_administrasi",

@@ -176,6 +176,17 @@ class TestSupersededItems:
         shown, indexed, _ = sop_fields(new["dataset_id"])
         assert indexed["sop_status"] == "requested" and indexed["sop_letter_number"] == second["number"]
 
+    def test_the_queue_tells_the_two_requests_apart(self, app, cast, re_requested):
+        old, new, second = re_requested
+        page = app.get(tk.url_for("sopsektoral.queue", all=1),
+                       headers={"Authorization": factories.APIToken(user=cast.staf_statistik["name"])["token"]}).body
+        rows = [r for r in page.split("<tr>") if "Puskesmas" in r]
+        assert len(rows) == 2
+        first = call_action("sopsektoral_letter_show", id=old["letter_id"])
+        assert any(first["number"] in r and second["number"] in r for r in rows)  # old: "superseded by"
+        assert any(second["number"] in r and first["number"] not in r for r in rows)
+        assert not any(f'value="{old["id"]}"' in r for r in rows)  # nothing to select for bulk actions
+
     def test_the_new_request_locks_and_unlocks_as_its_own(self, cast, re_requested):
         _old, new, _second = re_requested
         submit(cast, new)
