@@ -138,6 +138,8 @@ class TestOneOpenRequestPerEntry:
         assert f'value="{entry(daftar, "Trayek")["id"]}"' in page
         edit = app.get(f"/sopsektoral/letter/{holder['id']}/edit", headers={"Authorization": token}).body
         assert f'value="{other["id"]}"' in edit  # the letter's own entries stay offered
+        catalogue = app.get(tk.url_for("sopsektoral.daftar_data"), headers={"Authorization": token}).body
+        assert "Surat «Puskesmas» &lt;b&gt;Tahap I&lt;/b&gt;" in catalogue
 
 
 class TestSupersededItems:
