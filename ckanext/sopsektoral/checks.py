@@ -298,7 +298,8 @@ def read_file(path: str, table: Table) -> Table:
     rows = iter(source)
     try:
         header = next(rows, None)
-        count, first = 0, []
+        count = 0
+        first: list[list[str]] = []
         for row in rows:
             cells = [_cell(v) for v in row]
             if any(cells):
@@ -477,7 +478,7 @@ def year_evidence(table: Table) -> tuple[set[int], list[Message]]:
         if years:
             return years, where
     year_columns = {c for _, c in columns}
-    cells = [raw or name for raw, name in zip(table.raw_header or table.header, table.header)
+    cells = [raw or name for raw, name in zip(table.raw_header or table.header, table.header, strict=True)
              if name not in year_columns and _years_in(raw or name)]
     if cells:
         years = set().union(*(_years_in(c) for c in cells))
@@ -750,11 +751,12 @@ def _compare_pair(now: Table, before: Table, year: int, threshold: int, into: Co
         if not extra:
             break
         key.append(max(extra, key=lambda c: _distinct(now_rows, [now_columns[k] for k in (*key, c)])))
-        if _distinct(now_rows, [now_columns[c] for c in key]) == _distinct(now_rows, [now_columns[c] for c in key[:-1]]):
+        told_apart = _distinct(now_rows, [now_columns[c] for c in key])
+        if told_apart == _distinct(now_rows, [now_columns[c] for c in key[:-1]]):
             key.pop()  # it tells nothing more apart: the rows' order will
             break
     now_keys = _keyed(now_rows, [now_columns[c] for c in key])
-    before_index = dict(zip(_keyed(before_rows, [before_columns[c] for c in key]), before_rows))
+    before_index = dict(zip(_keyed(before_rows, [before_columns[c] for c in key]), before_rows, strict=True))
     # The name shown beside a region code: the column of names that tells most rows apart.
     names = [now_columns[c] for c in texts if c not in key and not _is_code(c)]
     name_column = max(names, key=lambda i: (len({r[i] for r in now_rows if i < len(r)}), -i), default=None)
@@ -763,7 +765,7 @@ def _compare_pair(now: Table, before: Table, year: int, threshold: int, into: Co
     into.truncated = more_now or more_before
     flagged_rows: list[dict[str, Any]] = []  # kept: the flagged rows first, then the others
     other_rows: list[dict[str, Any]] = []
-    for position, (row_key, row) in enumerate(zip(now_keys, now_rows)):
+    for position, (row_key, row) in enumerate(zip(now_keys, now_rows, strict=True)):
         old = before_index.pop(row_key, None)
         if old is None:
             into.only_now += 1
@@ -1014,6 +1016,24 @@ def run_job(item_id: str, submitted_at: str) -> str:
         "The automatic checks failed: {error}", error=error[:500])).as_dict()]
     model.Session.commit()
     return FAILED
+
+
+def stalled(minutes: int) -> list[tuple[str, str]]:
+    """Submissions whose checks are still pending or running ``minutes`` after
+    the submission (a job lost with its worker): (item id, submission key)."""
+    import sqlalchemy as sa
+    from ckan import model
+
+    from ckanext.sopsektoral.model import LetterItem
+    from ckanext.sopsektoral.model.base import utcnow
+
+    rows = model.Session.execute(
+        sa.select(LetterItem.id, LetterItem.submitted_at).where(
+            LetterItem.checks_state.in_((PENDING, RUNNING)), LetterItem.submitted_at.isnot(None),
+            LetterItem.submitted_at < utcnow() - dt.timedelta(minutes=minutes))
+        .order_by(LetterItem.submitted_at)
+    ).all()
+    return [(item_id, submitted_at.isoformat()) for item_id, submitted_at in rows]
 
 
 def run_queued_jobs() -> int:

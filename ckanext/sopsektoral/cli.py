@@ -186,6 +186,28 @@ def refresh_index() -> None:
     click.echo(f"reindexed {len(refreshed)} dataset(s)")
 
 
+@sopsektoral.group("checks")
+def checks_group() -> None:
+    """The automatic checks of submitted data (run by background jobs)."""
+
+
+@checks_group.command("rerun")
+@click.option("--older-than", "minutes", type=int, default=30, show_default=True,
+              help="minutes since the submission after which pending checks count as lost")
+def checks_rerun(minutes: int) -> None:
+    """Run, in this process, the checks still pending or running long after
+    their submission: their job was lost (a worker died). Run it from cron."""
+    from ckanext.sopsektoral import checks
+
+    lost = checks.stalled(minutes)
+    outcomes: dict[str, int] = {}
+    with click.progressbar(lost, label=f"{len(lost)} submission(s) with lost checks") as bar:
+        for item_id, key in bar:
+            outcome = checks.run_job(item_id, key)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    click.echo(", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items())) or "nothing to do")
+
+
 @sopsektoral.group("index")
 def index_group() -> None:
     """The search index and the SOP status."""

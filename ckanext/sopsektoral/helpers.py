@@ -79,6 +79,7 @@ def sopsektoral_check_label(key: str) -> str:
         "region_codes": tk._("Region codes (kode wilayah)"),
         "data_year": tk._("Data year"),
         "previous_year": tk._("Copy of the previous period"),
+        "plausibility": tk._("Plausibility"),
         "checks": tk._("Automatic checks"),
     }
     return labels.get(key, key)

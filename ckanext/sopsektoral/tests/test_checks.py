@@ -290,7 +290,8 @@ class TestDataYear:
 
     @needs_real
     def test_a_year_only_in_the_file_name(self):
-        name = "bandung_jumlah-penduduk-luas-wilayah-dan-kepadatan-penduduk-per-kecamatan-di-kota-bandung-tahun-2014.csv"
+        name = ("bandung_jumlah-penduduk-luas-wilayah-dan-kepadatan-penduduk-per-kecamatan-di-kota-bandung-"
+                "tahun-2014.csv")
         table = read(REAL / name, name="Kepadatan penduduk per kecamatan")
         assert self._check(table, 2014) == (
             True, "The data is for {year}", [f"Kepadatan penduduk per kecamatan: the file name {name} has 2014"])

@@ -39,6 +39,7 @@ SCHEMAS = {
     "sopsektoral_item_return": schema.item_return,
     "sopsektoral_item_publish": schema.item_publish,
     "sopsektoral_status_show": schema.id_only,
+    "sopsektoral_period_list": schema.id_only,
 }
 
 

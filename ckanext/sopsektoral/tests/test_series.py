@@ -188,6 +188,11 @@ class TestSupersededItems:
         assert any(first["number"] in r and second["number"] in r for r in rows)  # old: "superseded by"
         assert any(second["number"] in r and first["number"] not in r for r in rows)
         assert not any(f'value="{old["id"]}"' in r for r in rows)  # nothing to select for bulk actions
+        workbench = app.get(tk.url_for("sopsektoral.item_read", id=old["id"]), headers={
+            "Authorization": factories.APIToken(user=cast.staf_statistik["name"])["token"]}).body
+        assert "sopsektoral-superseded" in workbench and second["number"] in workbench
+        for transition in ("verify", "return", "publish", "claim", "submit"):
+            assert f"/{transition}" not in workbench.split("sopsektoral-superseded")[1], transition
 
     def test_the_new_request_locks_and_unlocks_as_its_own(self, cast, re_requested):
         _old, new, _second = re_requested

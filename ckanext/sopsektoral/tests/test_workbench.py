@@ -30,7 +30,7 @@ def kecamatan_csv(year: int, values: tuple[int, ...], header_extra: str = "") ->
     """Puskesmas per kecamatan of Kota Balikpapan, with their Kemendagri codes."""
     kecamatan = [c for c, r in regions.regions().items() if r["tingkat"] == "kecamatan"]
     lines = [f"kode_wilayah,nama_kecamatan,jumlah_puskesmas{header_extra},tahun"]
-    for code, value in zip(kecamatan, values):
+    for code, value in zip(kecamatan, values, strict=False):
         lines.append(f"{code},{regions.name(code)},{value}{',x' if header_extra else ''},{year}")
     return ("\n".join(lines) + "\n").encode()
 
@@ -188,6 +188,31 @@ class TestTheJobKeepsTheNewestSubmission:
         assert shown["checks_state"] == "done"
         assert {r["key"]: r for r in shown["check_results"]}["region_codes"]["passed"] is True
 
+    def test_checks_lost_with_their_worker_are_run_again(self, cast, item, cli):
+        import datetime as dt
+
+        import rq
+
+        from ckan.lib.redis import connect_to_redis
+
+        from ckanext.sopsektoral.cli import sopsektoral
+
+        upload(item["dataset_id"], kecamatan_csv(2026, (5, 4, 5, 4, 6, 3)), "puskesmas-2026.csv", cast.operator)
+        call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
+        assert cli.invoke(sopsektoral, ["checks", "rerun"]).output.strip().endswith("nothing to do")
+        # The job is lost (its worker died with it) and half an hour passes.
+        for queue in rq.Queue.all(connection=connect_to_redis()):
+            queue.empty()
+        model.Session.query(LetterItem).filter_by(id=item["id"]).update(
+            {"submitted_at": LetterItem.submitted_at - dt.timedelta(minutes=31), "checks_state": "running"},
+            synchronize_session=False)
+        model.Session.commit()
+        result = cli.invoke(sopsektoral, ["checks", "rerun"])
+        assert result.exit_code == 0, result.output
+        assert "1 done" in result.output
+        assert call_action("sopsektoral_item_show", id=item["id"])["checks_state"] == "done"
+        assert "nothing to do" in cli.invoke(sopsektoral, ["checks", "rerun"]).output
+
     def test_a_nul_character_in_the_data_is_stored_without_it(self, cast, item):
         """PostgreSQL's JSONB holds no NUL: the job must not fail on storing what it found."""
         upload(item["dataset_id"], b"kode_wilayah,nama_kecamatan,jumlah\n64.71.01,Balikpapan\x00 Timur,5\n",
@@ -236,7 +261,8 @@ class TestDataYearOnTheRealStack:
 
 class TestWorkbench:
     def _page(self, app, cast, item, prefix="/en"):
-        resp = app.get(prefix + tk.url_for("sopsektoral.item_read", id=item["id"]), headers=headers(cast.staf_statistik))
+        resp = app.get(prefix + tk.url_for("sopsektoral.item_read", id=item["id"]),
+                       headers=headers(cast.staf_statistik))
         assert resp.status_code == 200
         return BeautifulSoup(resp.body, "html.parser"), resp.body
 
