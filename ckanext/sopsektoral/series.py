@@ -155,14 +155,21 @@ def require_current(item: LetterItem) -> None:
 
 # ---------------------------------------------------------------- periods
 
-def _period_items(owner_org: str, key: str) -> Any:
-    """Requests of one indicator of one OPD, with their entry's year."""
+def _same_indicator(entry: DaftarData) -> Any:
+    """The Daftar Data entries of the entry's indicator, in every year (an entry
+    whose title is nothing but a year has no key: it is an indicator of its own)."""
+    if not entry.indicator_key:
+        return DaftarData.id == entry.id
+    return sa.and_(DaftarData.owner_org == entry.owner_org, DaftarData.indicator_key == entry.indicator_key)
+
+
+def _period_items(entry: DaftarData) -> Any:
+    """Requests of the entry's indicator that got a dataset, with their entry's year."""
     return (
         sa.select(LetterItem, DaftarData.year)
         .join(DaftarData, DaftarData.id == LetterItem.daftar_data_id)
         .join(Letter, Letter.id == LetterItem.letter_id)
-        .where(DaftarData.owner_org == owner_org, DaftarData.indicator_key == key,
-               LetterItem.dataset_id.isnot(None))
+        .where(_same_indicator(entry), LetterItem.dataset_id.isnot(None))
     )
 
 
@@ -191,7 +198,7 @@ def period_dataset(item: LetterItem, entry: DaftarData) -> model.Package | None:
     entry names. It must be private (published data is never hidden again),
     free of other open requests, and not another period's place."""
     earlier = model.Session.execute(
-        _period_items(entry.owner_org, entry.indicator_key).where(DaftarData.year == entry.year, LetterItem.id != item.id)
+        _period_items(entry).where(DaftarData.year == entry.year, LetterItem.id != item.id)
         .order_by(*newest_first()).limit(1)
     ).first()
     candidates = [earlier[0].dataset_id] if earlier else []
@@ -216,7 +223,7 @@ def revision_of(entry: DaftarData, item: LetterItem) -> int:
     re-request of a published period is its revision number."""
     return model.Session.execute(
         sa.select(sa.func.count(sa.distinct(LetterItem.dataset_id)))
-        .select_from(_period_items(entry.owner_org, entry.indicator_key)
+        .select_from(_period_items(entry)
                      .where(DaftarData.year == entry.year, LetterItem.id != item.id).subquery())
     ).scalar_one()
 
@@ -226,7 +233,7 @@ def previous_dataset(item: LetterItem, entry: DaftarData) -> model.Package | Non
     verified request of an earlier year (published first), or else the dataset
     the entry names, if it is not the item's own."""
     row = model.Session.execute(
-        _period_items(entry.owner_org, entry.indicator_key)
+        _period_items(entry)
         .where(DaftarData.year < entry.year, LetterItem.state == VERIFIED)
         .order_by(DaftarData.year.desc(), LetterItem.published_at.desc().nulls_last(), *newest_first())
         .limit(1)
@@ -254,23 +261,21 @@ def periods(package_id: str) -> list[dict[str, Any]]:
     """Every period of the indicator a dataset receives, newest first: year,
     dataset (id, name, title, private) and the newest request's state and letter.
     Includes the dataset the entries name as their earlier data."""
-    rows = model.Session.execute(
-        sa.select(DaftarData.owner_org, DaftarData.indicator_key)
-        .join(LetterItem, LetterItem.daftar_data_id == DaftarData.id)
+    entry = model.Session.execute(
+        sa.select(DaftarData).join(LetterItem, LetterItem.daftar_data_id == DaftarData.id)
         .where(LetterItem.dataset_id == package_id).limit(1)
-    ).first()
-    if rows is None:
+    ).scalar()
+    if entry is None:
         return []
-    owner_org, key = rows
+    owner_org = entry.owner_org
     found: dict[str, dict[str, Any]] = {}
     for item, year in model.Session.execute(
-        _period_items(owner_org, key).order_by(DaftarData.year.desc(), *newest_first())
+        _period_items(entry).order_by(DaftarData.year.desc(), *newest_first())
     ).all():
         found.setdefault(item.dataset_id, {"year": year, "dataset_id": item.dataset_id, "state": item.state,
                                            "letter_id": item.letter_id})
     names = set(model.Session.execute(
-        sa.select(DaftarData.dataset_name).where(
-            DaftarData.owner_org == owner_org, DaftarData.indicator_key == key, DaftarData.dataset_name.isnot(None))
+        sa.select(DaftarData.dataset_name).where(_same_indicator(entry), DaftarData.dataset_name.isnot(None))
     ).scalars())
     for name in names:
         pkg = model.Package.get(name)
