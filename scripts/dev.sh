@@ -329,6 +329,10 @@ stop() {
     stop_pidfile "$DEV/web.pid" "the portal"
     stop_pidfile "$DEV/worker.pid" "the jobs worker"
     stop_pidfile "$DEV/solr.pid" "Solr"
+    # A Solr of this checkout whose pid file was lost (two runs started it at once).
+    if pkill -TERM -f -- "-Dsolr.solr.home=$SOLR_HOME" 2>/dev/null; then
+        say "stopping Solr (no pid file)"; sleep 3; pkill -KILL -f -- "-Dsolr.solr.home=$SOLR_HOME" 2>/dev/null || true
+    fi
     if command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
         say "stopping Redis"; redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
     fi
