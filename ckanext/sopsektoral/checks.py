@@ -789,11 +789,14 @@ def _compare_pair(now: Table, before: Table, year: int, threshold: int, into: Co
             if flagged:
                 into.flagged_count += 1
                 if len(into.flagged) < MAX_DETAILS:
+                    # Formatted outside the N_ call: Babel 2.10's extractor (CKAN 2.10)
+                    # evaluates every string inside it, f-strings included.
+                    change_text = "{:+.1f}%".format(change) if change is not None else ""
                     into.flagged.append(
                         N_("{row}, {column}: {before} → {after} (from zero)", row=label, column=column,
                            before=before_text, after=after_text) if from_zero else
                         N_("{row}, {column}: {before} → {after} ({change})", row=label, column=column,
-                           before=before_text, after=after_text, change=f"{change:+.1f}%"))
+                           before=before_text, after=after_text, change=change_text))
             values.append({"column": column, "previous": before_text, "current": after_text,
                            "change_percent": change, "flagged": flagged})
         into.matched += 1

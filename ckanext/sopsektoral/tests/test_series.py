@@ -11,7 +11,7 @@ from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import consistency, series
 from ckanext.sopsektoral.cli import sopsektoral
-from ckanext.sopsektoral.model import LetterItem
+from ckanext.sopsektoral.model import Letter, LetterItem
 from ckanext.sopsektoral.tests.conftest import advance, as_user
 from ckanext.sopsektoral.tests.test_collection import balikpapan_csv, by_title, items_of, upload
 
@@ -106,13 +106,11 @@ class TestOneOpenRequestPerEntry:
         signed = advance(cast, draft["id"], "signed")
         assert signed["state"] == "signed"
         # ...and were the second one already awaiting a signature, signing it is refused.
-        model.Session.execute(model.meta.metadata.tables["sopsektoral_letter"].update().where(
-            model.meta.metadata.tables["sopsektoral_letter"].c.id == second["id"]).values(state="awaiting_signature"))
+        model.Session.query(Letter).filter_by(id=second["id"]).update({"state": "awaiting_signature"})
         model.Session.commit()
         with pytest.raises(tk.ValidationError):
             call_action("sopsektoral_letter_sign", as_user(cast.kepala_dinas), id=second["id"])
-        model.Session.execute(model.meta.metadata.tables["sopsektoral_letter"].update().where(
-            model.meta.metadata.tables["sopsektoral_letter"].c.id == second["id"]).values(state="signed"))
+        model.Session.query(Letter).filter_by(id=second["id"]).update({"state": "signed"})
         model.Session.commit()
         with pytest.raises(tk.ValidationError):
             call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=second["id"])
