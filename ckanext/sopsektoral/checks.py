@@ -915,11 +915,6 @@ def examine(item: Any, letter: Any) -> Findings:
                     comparison.as_dict() if comparison is not None else None)
 
 
-def run_all(item: Any, letter: Any) -> list[CheckResult]:
-    """All automatic checks of an item's dataset (see ``examine``)."""
-    return examine(item, letter).results
-
-
 # ---------------------------------------------------------------- the background job
 
 def mark_pending(item: Any) -> None:

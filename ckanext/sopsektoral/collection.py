@@ -168,7 +168,7 @@ def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> None:
     revision = series.revision_of(entry, item)
     metadata = {**_inherited_metadata(previous), **dict(entry.metadata_fields or {})}
     title = entry.title if str(year) in entry.title else f"{entry.title} {year}"
-    name = _slug(f"{entry.title} {year}" if str(year) not in entry.title else entry.title)
+    name = _slug(title)
     if revision:
         title = tk._("{title} (revision {n})").format(title=title, n=revision)
         name = f"{name[:80]}-revisi-{revision}"
@@ -533,7 +533,7 @@ def resource_count(package_id: str) -> int:
     ).scalar_one()
 
 
-def after_submit(letter: Letter, now: dt.datetime) -> None:
+def after_submit(letter: Letter, now: dt.datetime, item: LetterItem) -> None:
     """Open verification once every item of the letter has been submitted."""
     if letter.all_submitted_at is not None:
         return
@@ -546,10 +546,11 @@ def after_submit(letter: Letter, now: dt.datetime) -> None:
         letter.all_submitted_at = now
         model.Session.flush()
         # Verification opened: every submitted item of the letter now has a
-        # verification deadline, which their datasets' index entries must show.
+        # verification deadline, which their datasets' index entries must show
+        # (``item``'s own dataset is reindexed with its transition).
         for package_id in model.Session.execute(
             sa.select(LetterItem.dataset_id).where(LetterItem.letter_id == letter.id,
-                                                   LetterItem.state == SUBMITTED)
+                                                   LetterItem.state == SUBMITTED, LetterItem.id != item.id)
         ).scalars():
             reindex(package_id)
 

@@ -49,15 +49,6 @@ def workflow_dataset_ids() -> list[str]:
     ).scalars())
 
 
-def _normal(value: Any) -> Any:
-    # The index keeps what package_show said when it indexed; compare as text.
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _context() -> dict[str, Any]:
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
     return {"user": site_user["name"], "ignore_auth": True}
@@ -86,9 +77,9 @@ def disagreements(ids: Iterable[str] | None = None,
             by_status = status_show(_context(), {"id": package_id})
             in_index = searched.get(package_id)
             for field in status.FIELDS:
-                values = (_normal(shown.get(field)),
-                          _normal(in_index.get(field)) if in_index is not None else "(not in the index)",
-                          _normal(by_status.get(field)))
+                values = (status.index_value(shown.get(field)),
+                          status.index_value(in_index.get(field)) if in_index is not None else "(not in the index)",
+                          status.index_value(by_status.get(field)))
                 if len(set(values)) > 1:
                     found.append(Disagreement(package_id, shown["name"], field, *values))
             if progress is not None:

@@ -109,10 +109,19 @@ def update_index_dict(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     ``-sop_status:*`` finds the datasets no letter asks for.
     """
     for key, value in dataset_status_fields(pkg_dict["id"]).items():
-        if value is None:
+        text = index_value(value)
+        if text is None:
             pkg_dict.pop(key, None)
-        elif isinstance(value, bool):
-            pkg_dict[key] = "true" if value else "false"
         else:
-            pkg_dict[key] = str(value)
+            pkg_dict[key] = text
     return pkg_dict
+
+
+def index_value(value: Any) -> str | None:
+    """An SOP field as the search index holds it: text, booleans as
+    ``true``/``false``; None (or empty) is left out of the document."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

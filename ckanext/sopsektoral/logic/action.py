@@ -1140,23 +1140,15 @@ def sopsektoral_item_submit(context: Context, data_dict: DataDict) -> dict[str, 
     actor = workflow.actor_for(context, [])
     item.submitted_at = now
     item.submitted_by = actor.user_id
-    collection.after_submit(letter, now)
+    collection.after_submit(letter, now, item)
     checks.mark_pending(item)
     model.Session.flush()
     item_id = item.id
     out = _finish_item(context, item, letter, "submit", actor, from_state, data.get("note"))
     if not context.get("defer_commit"):  # a caller that defers the commit queues them itself
-        collection_checks(item_id, now)
+        checks.enqueue(item_id, now)
     out.update(checks.shown(model.Session.get(LetterItem, item_id)))
     return out
-
-
-def collection_checks(item_id: str, submitted_at: dt.datetime) -> None:
-    """Queue the automatic checks of an item's submission, once it is committed
-    (checks.run_job; a job for an older submission stores nothing)."""
-    from ckanext.sopsektoral import checks
-
-    checks.enqueue(item_id, submitted_at)
 
 
 @_atomic

@@ -145,6 +145,15 @@ MEI = "surabaya_mei-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"
 UMK = "jabar_disnakertrans-od_19868_daftar_upah_minimum_kabupatenkota_di_drh_prov_jabar_data.csv"
 
 
+def write_rows(path: pathlib.Path, count: int, row) -> pathlib.Path:
+    """A CSV of kelurahan figures with ``count`` rows made by ``row(i)``, written as it goes."""
+    with path.open("w") as f:
+        f.write("kode_wilayah,nama,jumlah,tahun\n")
+        for i in range(count):
+            f.write(row(i) + "\n")
+    return path
+
+
 def read(path, name=None, fmt=None) -> checks.Table:
     """A file read as the checks read an uploaded resource (named ``name``, by default its file name)."""
     path = pathlib.Path(path)
@@ -168,11 +177,8 @@ class TestStreamedReading:
 
     def test_a_million_rows_are_counted_not_held(self, tmp_path):
         """A 30 MB CSV of 1,000,000 rows: its preview is its header, 10 rows and its row count."""
-        path = tmp_path / "besar.csv"
-        with path.open("w") as f:
-            f.write("kode_wilayah,nama,jumlah,tahun\n")
-            for i in range(1_000_000):
-                f.write(f"64.71.0{i % 6 + 1}.10{i % 12:02d},K{i},{i % 99991},2026\n")
+        path = write_rows(tmp_path / "besar.csv", 1_000_000,
+                          lambda i: f"64.71.0{i % 6 + 1}.10{i % 12:02d},K{i},{i % 99991},2026")
         assert 25_000_000 < path.stat().st_size < checks.MAX_BYTES
         table = read(path)
         assert table.error is None and table.row_count == 1_000_000
@@ -186,11 +192,7 @@ class TestStreamedReading:
     def test_reading_memory_does_not_grow_with_the_rows(self, tmp_path):
         import tracemalloc
 
-        path = tmp_path / "sedang.csv"
-        with path.open("w") as f:
-            f.write("kode_wilayah,nama,jumlah,tahun\n")
-            for i in range(100_000):
-                f.write(f"64.71.01.1001,Kelurahan {i},{i},2026\n")
+        path = write_rows(tmp_path / "sedang.csv", 100_000, lambda i: f"64.71.01.1001,Kelurahan {i},{i},2026")
         tracemalloc.start()
         try:
             table = read(path)
