@@ -158,9 +158,17 @@ def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> None:
     if pkg is not None:
         item.dataset_id = pkg.id
         model.Session.flush()
-        if (pkg.extras or {}).get("tahun_data") != str(year):
+        extras = pkg.extras or {}
+        changes = {}
+        if extras.get("tahun_data") != str(year):
             # The dataset now receives the requested year's data and says so.
-            tk.get_action("package_patch")(context, {"id": pkg.id, "tahun_data": str(year)})
+            changes["tahun_data"] = str(year)
+        if not extras.get("klasifikasi_akses"):
+            # Required of a dataset in the workflow; one made before the
+            # extension may lack it.
+            changes["klasifikasi_akses"] = (entry.metadata_fields or {}).get("klasifikasi_akses") or "publik"
+        if changes:
+            tk.get_action("package_patch")(context, {"id": pkg.id, **changes})
         else:
             reindex(pkg.id)
         return

@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
+from ckanext.scheming.validation import scheming_validator
 
 from ckanext.sopsektoral import regions, sop
 
@@ -23,6 +25,9 @@ __all__ = [
     "sopsektoral_item_states",
     "sopsektoral_lines",
     "sopsektoral_checklist",
+    "sopsektoral_keep_stored",
+    "sopsektoral_required_in_workflow",
+    "sopsektoral_drop_empty_extras",
 ]
 
 # Standar Data Statistik Nasional codes, e.g. SP00055.00.00 (Peraturan BPS 4/2021).
@@ -37,6 +42,69 @@ def sopsektoral_read_only(
     """Drop whatever the caller sent: SOP status fields change only through SOP actions."""
     data.pop(key, None)
     raise tk.StopOnError
+
+
+def sopsektoral_keep_stored(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> Any:
+    """Let a value the dataset already holds through unchanged, even where the
+    field's rules would refuse it today: datasets made before the extension (a
+    legacy ``frekuensi`` of "Tahunan", a free-text year) stay editable and keep
+    their values. Put first in the field's validators."""
+    package = context.get("package")
+    value = data.get(key)
+    if not isinstance(package, model.Package) or value in (tk.missing, None, ""):
+        return
+    name = key[-1]
+    if name in _PACKAGE_COLUMNS:
+        if str(value) == str(getattr(package, name) or ""):
+            raise tk.StopOnError
+        return
+    stored = (package.extras or {}).get(name)
+    if stored is not None and str(value) == stored:
+        # Stops the chain before scheming's own convert_to_extras, so store it here.
+        tk.get_converter("convert_to_extras")(key, data, errors, context)
+        raise tk.StopOnError
+
+
+_PACKAGE_COLUMNS = frozenset(c.name for c in model.package_table.columns)
+
+
+def sopsektoral_required_in_workflow(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> Any:
+    """Required on a new dataset and on one a request letter asks for; optional
+    on the portal's other datasets, so that those made before the extension
+    stay patchable without it (``ckan sopsektoral adopt --apply`` fills it)."""
+    if data.get(key) not in (tk.missing, None, ""):
+        return
+    package = context.get("package")
+    if isinstance(package, model.Package):
+        from ckanext.sopsektoral import collection
+
+        if not collection.in_workflow(package.id):
+            data.pop(key, None)
+            raise tk.StopOnError
+    errors[key].append(tk._("Missing value"))
+    raise tk.StopOnError
+
+
+@scheming_validator
+def sopsektoral_drop_empty_extras(field: Any, schema: dict[str, Any]) -> Any:
+    """A schema-level after-validator: empty fields of the schema are not
+    stored as empty extras (a form saved once would otherwise add one per
+    field); free extras outside the schema are kept as they are."""
+    names = {f["field_name"] for f in schema.get("dataset_fields", [])}
+
+    def validator(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> Any:
+        for flat_key in [k for k in data if len(k) == 3 and k[0] == "extras" and k[2] == "key"]:
+            index = flat_key[1]
+            value = data.get(("extras", index, "value"))
+            if data[flat_key] in names and value in (None, "", tk.missing):
+                for part in [k for k in data if len(k) == 3 and k[0] == "extras" and k[1] == index]:
+                    del data[part]
+
+    return validator
 
 
 def sopsektoral_data_year(value: Any, context: Context) -> Any:

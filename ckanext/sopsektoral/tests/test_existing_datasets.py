@@ -1,0 +1,280 @@
+"""A portal's datasets from before the extension keep everything (issue 9).
+
+The datasets here are stored as CKAN's default schema stores them (core
+columns, free extras, tags, resources), written through the model as they lie
+in an existing portal's database, then used with the extension enabled: shown,
+found, edited through the form, patched, given a new resource, adopted.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from werkzeug.datastructures import MultiDict
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.lib import search
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+from ckanext.sopsektoral import adoption
+from ckanext.sopsektoral.cli import sopsektoral
+from ckanext.sopsektoral.tests.test_collection import by_title, sent  # noqa: F401 (sent is a fixture)
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+
+CORE = {
+    "author": "Bidang Pendidikan Dasar",
+    "author_email": "dikdas@balikpapan.go.id",
+    "maintainer": "Seksi Data",
+    "maintainer_email": "data@balikpapan.go.id",
+    "version": "1.2",
+    "url": "https://disdik.balikpapan.go.id/data/sekolah",
+    "notes": "Data lama, dibuat dengan formulir bawaan CKAN.",
+    "license_id": "cc-by",
+}
+# Extras outside the schema, and a legacy value of a schema field (not one of its choices).
+FREE_EXTRAS = {"sumber": "Dapodik", "catatan": "Semester ganjil"}
+LEGACY = {"frekuensi": "Tahunan"}
+
+
+def legacy_dataset(org: dict[str, Any], name: str, *, extras: dict[str, str] | None = None,
+                   private: bool = False, **columns: Any) -> dict[str, Any]:
+    """A dataset as plain CKAN stored it, indexed; returns its package_show."""
+    pkg = model.Package(name=name, title=name.replace("-", " ").title(), type="dataset",
+                        owner_org=org["id"], private=private, state="active", **{**CORE, **columns})
+    model.Session.add(pkg)
+    model.Session.flush()
+    for key, value in ({**FREE_EXTRAS, **LEGACY} if extras is None else extras).items():
+        pkg.extras[key] = value
+    pkg.add_tag_by_name("pendidikan")
+    model.Session.add(model.Resource(package_id=pkg.id, url="https://example.org/sekolah.csv",
+                                     name="Data sekolah", format="CSV"))
+    model.Session.commit()
+    search.rebuild(pkg.id)
+    return call_action("package_show", id=pkg.id)
+
+
+@pytest.fixture
+def org() -> dict[str, Any]:
+    return factories.Organization(name="dinas-pendidikan")
+
+
+@pytest.fixture
+def admin(org) -> dict[str, Any]:
+    user = factories.User()
+    call_action("organization_member_create", id=org["id"], username=user["name"], role="admin")
+    return user
+
+
+def stored_extras(package_id: str) -> dict[str, str]:
+    """The dataset's extras as the database holds them (schema fields and free ones)."""
+    model.Session.expire_all()
+    return dict(model.Package.get(package_id).extras)
+
+
+def kept(before: dict[str, Any], after: dict[str, Any], extras: dict[str, str] | None = None) -> None:
+    """Every field of ``before`` is in ``after`` with the same value, and every
+    extra the dataset was made with is still stored, unchanged."""
+    for key in [*CORE, "title", "name", "private", "owner_org"]:
+        assert after.get(key) == before.get(key), key
+    assert stored_extras(after["id"]).items() >= (extras or {**FREE_EXTRAS, **LEGACY}).items()
+    assert [t["name"] for t in after["tags"]] == [t["name"] for t in before["tags"]]
+    assert [r["url"] for r in after["resources"]][: len(before["resources"])] == \
+        [r["url"] for r in before["resources"]]
+
+
+def form_data(html: str, form_id: str) -> list[tuple[str, str]]:
+    """What a browser posts for the form as it is shown, saved with its "save" button."""
+    form = BeautifulSoup(html, "html.parser").find("form", id=form_id)
+    data: list[tuple[str, str]] = [("save", "")]
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name or field.get("disabled") is not None:
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data.append((name, chosen.get("value", chosen.text) if chosen else ""))
+        elif field.name == "textarea":
+            data.append((name, field.text))
+        elif field.get("type") in ("checkbox", "radio"):
+            if field.get("checked") is not None:
+                data.append((name, field.get("value", "on")))
+        elif field.get("type") not in ("submit", "button", "file"):
+            data.append((name, field.get("value", "")))
+    return data
+
+
+def test_old_datasets_show_and_are_found_with_every_field(org):
+    before = legacy_dataset(org, "jumlah-sekolah-lama")
+    for key, value in CORE.items():
+        assert before[key] == value
+    assert {e["key"]: e["value"] for e in before["extras"]} == FREE_EXTRAS
+    assert before["frekuensi"] == "Tahunan"
+    found = call_action("package_search", q="name:jumlah-sekolah-lama")["results"]
+    assert [d["name"] for d in found] == ["jumlah-sekolah-lama"]
+    assert found[0]["author"] == CORE["author"]
+
+
+def test_patch_update_and_new_resource_keep_everything_without_klasifikasi_akses(org, admin):
+    before = legacy_dataset(org, "jumlah-guru-lama")
+    context = {"user": admin["name"]}
+    patched = call_action("package_patch", context, id=before["id"], notes="Diperbarui")
+    assert patched["notes"] == "Diperbarui"
+    kept({**before, "notes": "Diperbarui"}, patched)
+    assert "klasifikasi_akses" not in patched
+    # package_update with what package_show gave (the API's usual round trip).
+    updated = call_action("package_update", context, **{**patched, "version": "1.3"})
+    kept({**before, "notes": "Diperbarui", "version": "1.3"}, updated)
+    call_action("resource_create", context, package_id=before["id"], url="https://example.org/guru.xlsx",
+                name="Data guru", format="XLSX")
+    after = call_action("package_show", id=before["id"])
+    kept({**before, "notes": "Diperbarui", "version": "1.3"}, after)
+    assert len(after["resources"]) == 2
+    # No empty extra was added for the schema's fields.
+    assert stored_extras(before["id"]) == {**FREE_EXTRAS, **LEGACY}
+
+
+def test_edit_form_saved_unchanged_keeps_everything(app, org, admin):
+    before = legacy_dataset(org, "jumlah-murid-lama")
+    headers = {"Authorization": factories.APIToken(user=admin["name"])["token"]}
+    url = tk.url_for("dataset.edit", id=before["name"])
+    page = app.get(url, headers=headers)
+    assert page.status_code == 200
+    # The legacy frekuensi is offered as it is; CKAN's core fields and the free extras are in the form.
+    soup = BeautifulSoup(page.body, "html.parser")
+    assert soup.find("select", id="field-frekuensi").find("option", selected=True)["value"] == "Tahunan"
+    for key in ("author", "author_email", "version", "url"):
+        assert soup.find(attrs={"name": key})["value"] == CORE[key]
+    resp = app.post(url, headers=headers, data=MultiDict(form_data(page.body, "dataset-edit")),
+                    follow_redirects=False)
+    assert resp.status_code == 302, resp.body
+    after = call_action("package_show", id=before["id"])
+    kept(before, after)
+    # The form preselects the schema's default access classification: the one field it adds.
+    assert stored_extras(before["id"]) == {**FREE_EXTRAS, **LEGACY, "klasifikasi_akses": "publik"}
+    assert after["frekuensi"] == "Tahunan"
+
+
+def test_edit_form_edits_and_removes_a_free_extra(app, org, admin):
+    before = legacy_dataset(org, "jumlah-kelas-lama")
+    headers = {"Authorization": factories.APIToken(user=admin["name"])["token"]}
+    url = tk.url_for("dataset.edit", id=before["name"])
+    data = form_data(app.get(url, headers=headers).body, "dataset-edit")
+    index = {v: k.split("__")[1] for k, v in data if k.endswith("__key") and v}
+    data = [(k, "Dapodik 2025" if k == f"extras__{index['sumber']}__value" else v) for k, v in data]
+    data.append((f"extras__{index['catatan']}__deleted", "on"))
+    assert app.post(url, headers=headers, data=MultiDict(data), follow_redirects=False).status_code == 302
+    extras = {e["key"]: e["value"] for e in call_action("package_show", id=before["id"])["extras"]}
+    assert extras == {"sumber": "Dapodik 2025"}
+
+
+def test_dataset_page_shows_core_fields_and_free_extras(app, org):
+    before = legacy_dataset(org, "jumlah-perpustakaan-lama")
+    body = app.get(tk.url_for("dataset.read", id=before["name"])).body
+    for text in (CORE["author"], CORE["version"], CORE["url"], "sumber", "Dapodik", "Semester ganjil"):
+        assert text in body
+
+
+def test_legacy_values_are_kept_unchanged_but_new_ones_are_checked(org, admin):
+    before = legacy_dataset(org, "jumlah-sd-lama", extras={"frekuensi": "Tahunan", "tahun_data": "2019/2020",
+                                                           "kode_wilayah": "Balikpapan"})
+    context = {"user": admin["name"]}
+    patched = call_action("package_patch", context, id=before["id"], title="Jumlah SD")
+    assert (patched["frekuensi"], patched["tahun_data"], patched["kode_wilayah"]) == \
+        ("Tahunan", "2019/2020", "Balikpapan")
+    for field, value in (("frekuensi", "Mingguan"), ("tahun_data", "2019/2021"), ("kode_wilayah", "Samarinda")):
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("package_patch", context, id=before["id"], **{field: value})
+        assert field in err.value.error_dict
+    assert call_action("package_patch", context, id=before["id"], frekuensi="tahunan")["frekuensi"] == "tahunan"
+
+
+def test_klasifikasi_akses_is_required_of_new_datasets_and_datasets_in_the_workflow(org, admin, cast, sent):
+    context = {"user": admin["name"]}
+    with pytest.raises(tk.ValidationError) as err:
+        call_action("package_create", context, name="baru-tanpa-klasifikasi", owner_org=org["id"])
+    assert "klasifikasi_akses" in err.value.error_dict
+    item = by_title(sent["id"], "Puskesmas")
+    with pytest.raises(tk.ValidationError) as err:
+        call_action("package_patch", {"user": cast.sysadmin["name"]}, id=item["dataset_id"], klasifikasi_akses="")
+    assert "klasifikasi_akses" in err.value.error_dict
+
+
+def test_an_old_dataset_named_by_the_daftar_data_gets_its_access_classification_at_send(cast, org):
+    from ckanext.sopsektoral.tests.conftest import advance
+
+    opd = model.Group.get(cast.opd["id"])
+    old = legacy_dataset({"id": opd.id}, "jumlah-puskesmas-lama", private=True, extras={"sumber": "SIKDA"})
+    entry = call_action("sopsektoral_daftar_data_import", {"user": cast.sysadmin["name"]}, rows=[{
+        "opd": opd.name, "judul_data": "Jumlah Puskesmas Lama", "tahun": 2026, "dataset": old["name"]}])
+    assert entry
+    entries = call_action("sopsektoral_daftar_data_list", {"user": cast.sysadmin["name"]}, year=2026)
+    entry_id = next(e["id"] for e in entries["results"] if e["title"] == "Jumlah Puskesmas Lama")
+    letter = call_action("sopsektoral_letter_create", {"user": cast.kepala_seksi["name"]},
+                         subject="Permintaan data lama", data_year=2026, items=[entry_id])
+    advance(cast, letter["id"], "signed")
+    call_action("sopsektoral_letter_send", {"user": cast.staf_statistik["name"]}, id=letter["id"])
+    after = call_action("package_show", id=old["id"])
+    assert after["klasifikasi_akses"] == "publik" and after["tahun_data"] == "2026"
+    assert stored_extras(old["id"]) == {"sumber": "SIKDA", "klasifikasi_akses": "publik", "tahun_data": "2026"}
+    assert after["sop_status"] == "requested"
+
+
+def test_adopt_reports_then_applies_only_its_changes(org, cli):
+    old = legacy_dataset(org, "jumlah-sma-lama", extras={
+        "frekuensi": "Tahunan", "sumber": "Dapodik", "konsep": "", "kode_wilayah": "6471",
+        "tahun_data": "2019/2020", "definisi": "Sekolah menengah atas negeri dan swasta"})
+    report = cli.invoke(sopsektoral, ["adopt"])
+    assert report.exit_code == 0, report.output
+    assert "jumlah-sma-lama (dinas-pendidikan)" in report.output
+    assert "fill    klasifikasi_akses = 'publik'" in report.output
+    assert "change  frekuensi: 'Tahunan' -> 'tahunan'" in report.output
+    assert "change  kode_wilayah: '6471' -> '64.71'" in report.output
+    assert "remove  empty extras of schema fields: konsep" in report.output
+    assert "keep    tahun_data = '2019/2020'" in report.output
+    assert "lacks   konsep, klasifikasi, ukuran, satuan" in report.output
+    assert "extras outside the schema, kept: sumber" in report.output
+    assert "1 dataset(s): 1 would change (run with --apply)" in report.output
+    # The report changed nothing.
+    assert call_action("package_show", id=old["id"]) == old
+
+    applied = cli.invoke(sopsektoral, ["adopt", "--apply", "--json"])
+    assert applied.exit_code == 0, applied.output
+    line = json.loads(applied.output.strip().splitlines()[-1])
+    assert line["applied"] is True and line["name"] == "jumlah-sma-lama"
+    after = call_action("package_show", id=old["id"])
+    assert (after["klasifikasi_akses"], after["frekuensi"], after["kode_wilayah"], after["tahun_data"]) == \
+        ("publik", "tahunan", "64.71", "2019/2020")
+    assert "konsep" not in after
+    kept(old, after, extras={"sumber": "Dapodik", "definisi": "Sekolah menengah atas negeri dan swasta"})
+    assert stored_extras(old["id"]) == {
+        "sumber": "Dapodik", "definisi": "Sekolah menengah atas negeri dan swasta", "tahun_data": "2019/2020",
+        "frekuensi": "tahunan", "kode_wilayah": "64.71", "klasifikasi_akses": "publik"}
+    # Reindexed: the search index has the new values.
+    found = call_action("package_search", fq="klasifikasi_akses:publik AND name:jumlah-sma-lama")
+    assert found["count"] == 1
+    again = cli.invoke(sopsektoral, ["adopt"])
+    assert "1 dataset(s): 0 would change" in again.output
+
+
+def test_adopt_one_organization_and_an_unknown_one(org, cli):
+    legacy_dataset(org, "jumlah-tk-lama")
+    other = factories.Organization(name="dinas-sosial")
+    legacy_dataset(other, "jumlah-panti-lama")
+    result = cli.invoke(sopsektoral, ["adopt", "--organization", "dinas-sosial"])
+    assert "jumlah-panti-lama" in result.output and "jumlah-tk-lama" not in result.output
+    assert cli.invoke(sopsektoral, ["adopt", "-o", "tidak-ada"]).exit_code == 1
+
+
+def test_review_matches_choices_by_value_and_label():
+    field = {"field_name": "frekuensi", "choices": [
+        {"value": "lima_tahunan", "label": {"id": "Lima tahunan", "en": "Every five years"}},
+        {"value": "tahunan", "label": {"id": "Tahunan", "en": "Yearly"}}]}
+    assert adoption._accepted_value(field, "Lima Tahunan") == "lima_tahunan"
+    assert adoption._accepted_value(field, "yearly") == "tahunan"
+    assert adoption._accepted_value(field, "tahunan") == "tahunan"
+    assert adoption._accepted_value(field, "Mingguan") is None
