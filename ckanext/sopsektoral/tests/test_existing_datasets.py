@@ -278,3 +278,17 @@ def test_review_matches_choices_by_value_and_label():
     assert adoption._accepted_value(field, "yearly") == "tahunan"
     assert adoption._accepted_value(field, "tahunan") == "tahunan"
     assert adoption._accepted_value(field, "Mingguan") is None
+
+
+def test_add_resource_form_on_an_old_dataset(app, org, admin):
+    before = legacy_dataset(org, "jumlah-sekolah-swasta-lama")
+    headers = {"Authorization": factories.APIToken(user=admin["name"])["token"]}
+    url = tk.url_for("resource.new", id=before["name"])
+    assert app.get(url, headers=headers).status_code == 200
+    resp = app.post(url, headers=headers, follow_redirects=False, data={
+        "url": "https://example.org/swasta.csv", "name": "Sekolah swasta", "format": "CSV",
+        "save": "go-metadata", "id": ""})
+    assert resp.status_code == 302, resp.body
+    after = call_action("package_show", id=before["id"])
+    assert [r["name"] for r in after["resources"]] == ["Data sekolah", "Sekolah swasta"]
+    kept(before, after)
