@@ -8,9 +8,13 @@ found, edited through the form, patched, given a new resource, adopted.
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from bs4 import BeautifulSoup
 from werkzeug.datastructures import MultiDict
 
@@ -292,3 +296,53 @@ def test_add_resource_form_on_an_old_dataset(app, org, admin):
     after = call_action("package_show", id=before["id"])
     assert [r["name"] for r in after["resources"]] == ["Data sekolah", "Sekolah swasta"]
     kept(before, after)
+
+
+# ---------------------------------------------------------------- property-based
+
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(str.strip)
+_free_key = st.from_regex(r"\Ax_[a-z][a-z0-9_]{0,20}\Z")
+_legacy = st.fixed_dictionaries({}, optional={
+    "frekuensi": st.sampled_from(["Tahunan", "tahunan", "Yearly", "Lima Tahunan", "per 2 tahun", ""]),
+    "tahun_data": st.sampled_from(["2019", "2019/2020", "th 2021", ""]),
+    "kode_wilayah": st.sampled_from(["64.71", "6471", "Balikpapan", "64.71.01,64.71.02"]),
+    "level_estimasi": st.sampled_from(["kota", "Kecamatan", "provinsi"]),
+    "klasifikasi_akses": st.sampled_from(["publik", "Publik", "rahasia"]),
+    "konsep": _text,
+})
+
+
+@settings(max_examples=int(os.environ.get("SOPSEKTORAL_PROPERTY_EXAMPLES") or 10), deadline=None,
+          database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(core=st.fixed_dictionaries({}, optional={k: _text for k in ("author", "maintainer", "version", "notes")}),
+       free=st.dictionaries(_free_key, st.text(max_size=80).filter(lambda v: "\x00" not in v), max_size=4),
+       legacy=_legacy, new_notes=_text)
+def test_any_old_dataset_keeps_its_fields_through_patch_and_adopt(org, admin, core, free, legacy, new_notes):
+    """Whatever an old dataset holds, a patch of one field keeps every other
+    field and extra, and adopt changes only what it reports, once."""
+    name = f"lama-{uuid.uuid4().hex[:12]}"
+    extras = {**free, **legacy}
+    before = legacy_dataset(org, name, extras=extras, **{**{k: None for k in CORE}, **core})
+    context = {"user": admin["name"]}
+    patched = call_action("package_patch", context, id=before["id"], notes=new_notes)
+    assert patched["notes"] == new_notes
+    for key in ("author", "maintainer", "version"):
+        assert patched.get(key) == before.get(key)
+    # Everything is kept but the empty extras of schema fields (they say nothing).
+    extras = {k: v for k, v in extras.items() if v != "" or k in free}
+    assert stored_extras(before["id"]) == extras
+
+    found = adoption.review(model.Package.get(before["id"]), adoption.dataset_schema())
+    assert set(found.other_extras) == set(free)
+    adoption.apply(found)
+    assert found.drop_empty == []
+    expected = dict(extras)
+    expected.update(found.fill)
+    expected.update({k: new for k, (_old, new) in found.change.items()})
+    assert stored_extras(before["id"]) == expected
+    again = adoption.review(model.Package.get(before["id"]), adoption.dataset_schema())
+    assert again.changes == {} and again.keep == found.keep
+    # The adopted dataset is patchable, and found by its new values.
+    call_action("package_patch", context, id=before["id"], title="Sudah diadopsi")
+    assert stored_extras(before["id"]) == expected
