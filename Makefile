@@ -3,7 +3,7 @@
 CKAN_VERSION ?= 2.11.6
 export CKAN_VERSION
 
-.PHONY: demo demo-start test ci bench stop status venv services i18n docs clean help
+.PHONY: demo demo-start test ci bench dist install-check stop status venv services i18n docs clean help
 
 help:
 	@echo "make demo        set up everything and serve the demo portal at http://127.0.0.1:5000"
@@ -11,6 +11,8 @@ help:
 	@echo "make test        set up everything and run the whole test suite (ARGS=... for pytest)"
 	@echo "make ci          the test suite on CKAN 2.10, 2.11 and 2.12 in turn (as .ci/run)"
 	@echo "make bench       the performance targets of design.md, measured in their own database"
+	@echo "make dist        build the wheel and sdist a portal installs into dist/"
+	@echo "make install-check  follow docs/installation.md on a fresh CKAN 2.11.6 portal (as .ci/run)"
 	@echo "make docs        regenerate docs/sop.md, docs/api.md and docs/openapi.json from the code"
 	@echo "make stop        stop PostgreSQL, Redis, Solr, the portal and the worker"
 	@echo "make status      show what runs"
@@ -31,6 +33,12 @@ ci:
 bench:
 	@scripts/dev.sh bench $(ARGS)
 
+dist:
+	@scripts/dev.sh dist
+
+install-check:
+	@scripts/install_check.sh
+
 docs:
 	@scripts/dev.sh venv && .dev/venv-$(CKAN_VERSION)/bin/python scripts/api_docs.py
 
@@ -50,4 +58,4 @@ i18n:
 	@scripts/i18n.sh
 
 clean: stop
-	rm -rf .dev .test-storage
+	rm -rf .dev .test-storage build dist

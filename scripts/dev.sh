@@ -16,6 +16,9 @@
 #   bench [ARGS] set up everything and run scripts/benchmark.py in its own database
 #   demo        set up everything, load demo data, serve http://127.0.0.1:5000
 #   demo-start  as demo, but in the background (stop with `make stop`)
+#   dist        build the wheel and sdist into dist/ (python -m build)
+#   solr-core NAME [PYTHON]  start Solr and create (or refresh) the core NAME with the
+#               schema.xml of the CKAN that PYTHON imports (default: the venv's)
 #   stop        stop whatever this script started
 #   status      show what runs
 set -euo pipefail
@@ -200,10 +203,11 @@ solr_start() {
     die "Solr did not start (logs in $LOGS)"
 }
 
-# A core per purpose and CKAN version, with the schema.xml of the CKAN installed in the venv.
+# A core per purpose and CKAN version, with the schema.xml of the CKAN installed in the venv
+# (or in the virtualenv whose python is given as second argument).
 solr_core() {
-    local core=$1 schema conf
-    schema=$("$VENV/bin/python" -c 'import ckan, os; print(os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml"))')
+    local core=$1 python=${2:-$VENV/bin/python} schema conf
+    schema=$("$python" -c 'import ckan, os; print(os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml"))')
     conf=$SOLR_HOME/$core/conf
     if [ ! -f "$conf/schema.xml" ] || ! cmp -s "$schema" "$conf/schema.xml"; then
         mkdir -p "$conf"
@@ -269,6 +273,21 @@ run_benchmark() {
     prepare_test_ini bench
     say "running the benchmark on CKAN $CKAN_VERSION"
     python scripts/benchmark.py "$@"
+}
+
+# The wheel and sdist a portal installs: `python -m build` (sdist, then the wheel from it),
+# which compiles the .po catalogues into .mo (setup.py) so that both carry them.
+dist() {
+    venv
+    "$VENV/bin/python" -c 'import build' 2>/dev/null \
+        || "$VENV/bin/pip" install -q build >>"$LOGS/pip-$CKAN_VERSION.log" 2>&1 \
+        || die "pip install build failed (see $LOGS/pip-$CKAN_VERSION.log)"
+    mkdir -p "$ROOT/dist"
+    rm -f "$ROOT"/dist/ckanext_sopsektoral-*
+    say "building the wheel and sdist into dist/ (log: $LOGS/dist.log)"
+    "$VENV/bin/python" -m build --outdir "$ROOT/dist" "$ROOT" >"$LOGS/dist.log" 2>&1 \
+        || { tail -n 30 "$LOGS/dist.log" >&2; die "python -m build failed"; }
+    ls -1 "$ROOT"/dist/ckanext_sopsektoral-*
 }
 
 demo_setup() {
@@ -360,7 +379,9 @@ case "$cmd" in
     bench) run_benchmark "$@" ;;
     demo) demo ;;
     demo-start) demo background ;;
+    dist) dist ;;
+    solr-core) [ $# -ge 1 ] || die "usage: scripts/dev.sh solr-core NAME [PYTHON]"; solr_start; solr_core "$@" ;;
     stop) stop ;;
     status) status ;;
-    *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac

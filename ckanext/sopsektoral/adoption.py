@@ -2,11 +2,11 @@
 
 ``ckan sopsektoral adopt`` reviews every dataset made before the extension (or
 by another tool): what it lacks for the SOP, which of its values the schema's
-rules would not accept today, and what ``--apply`` would change. Applying
-changes only those fields (defaults of required fields, legacy values that
-match one of the choices, empty schema extras) and reindexes what it changed;
-everything else, CKAN's core fields and the extras outside the schema
-included, stays as it is.
+rules would not accept today, and what ``--apply`` would change. Applying fills
+the defaults of required fields (and, asked with ``--normalise``, writes legacy
+values that stand for a choice in the choice's form and removes empty schema
+extras) and reindexes what it changed; everything else, CKAN's core fields and
+the extras outside the schema included, stays as it is.
 """
 from __future__ import annotations
 
@@ -46,9 +46,12 @@ class Review:
     lacks: list[str] = dataclasses.field(default_factory=list)
     other_extras: list[str] = dataclasses.field(default_factory=list)
 
-    @property
-    def changes(self) -> dict[str, str | None]:
-        """Field -> new value (None: the empty extra is removed)."""
+    def changes(self, normalise: bool = False) -> dict[str, str | None]:
+        """Field -> new value (None: the empty extra is removed): the defaults,
+        and with ``normalise`` the legacy values that stand for a choice and
+        the empty extras too."""
+        if not normalise:
+            return dict(self.fill)
         return {
             **{k: None for k in self.drop_empty},
             **self.fill,
@@ -61,9 +64,9 @@ class Review:
     def lines(self) -> list[str]:
         out = [f"{self.name} ({self.organization or 'no organization'})"]
         out += [f"  fill    {k} = {v!r} (the schema's default)" for k, v in self.fill.items()]
-        out += [f"  change  {k}: {old!r} -> {new!r}" for k, (old, new) in self.change.items()]
+        out += [f"  change  {k}: {old!r} -> {new!r} (with --normalise)" for k, (old, new) in self.change.items()]
         if self.drop_empty:
-            out.append(f"  remove  empty extras of schema fields: {', '.join(self.drop_empty)}")
+            out.append(f"  remove  empty extras of schema fields: {', '.join(self.drop_empty)} (with --normalise)")
         out += [f"  keep    {k} = {v!r} (not valid for the schema today; kept as it is, "
                 f"the form and the API accept it unchanged)" for k, v in self.keep.items()]
         if self.lacks:
@@ -152,10 +155,10 @@ def datasets(organization: str | None = None) -> Iterator[model.Package]:
     yield from model.Session.execute(query).scalars()
 
 
-def apply(found: Review) -> bool:
+def apply(found: Review, normalise: bool = False) -> bool:
     """Write the review's changes to the dataset and reindex it; returns whether
     anything changed. Only the listed extras are touched."""
-    changes = found.changes
+    changes = found.changes(normalise)
     if not changes:
         return False
     package = model.Package.get(found.dataset_id)

@@ -261,22 +261,27 @@ def demo_load() -> None:
 
 @sopsektoral.command("adopt")
 @click.option("--apply", "apply_changes", is_flag=True,
-              help="write the changes listed (and reindex those datasets); without it nothing changes")
+              help="fill the defaults listed (and reindex those datasets); without it nothing changes")
+@click.option("--normalise", is_flag=True,
+              help="with --apply, also write the listed 'change' and 'remove' findings")
 @click.option("--organization", "-o", help="only the datasets of this organization (name or id)")
 @click.option("--json", "as_json", is_flag=True, help="print the review as JSON lines")
-def adopt(apply_changes: bool, organization: str | None, as_json: bool) -> None:
+def adopt(apply_changes: bool, normalise: bool, organization: str | None, as_json: bool) -> None:
     """Review the portal's existing datasets against the sectoral-statistics
     schema: what each lacks for the SOP, which values the schema would not
     accept today (kept as they are), and what --apply changes: the defaults of
-    required fields (klasifikasi_akses), legacy values that stand for one of
-    the choices ("Tahunan" -> "tahunan") and empty extras of schema fields.
+    required fields (klasifikasi_akses). With --normalise, --apply also writes
+    legacy values that stand for one of the choices in the choice's form
+    ("Tahunan" -> "tahunan") and removes empty extras of schema fields.
     Nothing else of a dataset is touched."""
     import json
 
     from ckanext.sopsektoral import adoption
 
+    if normalise and not apply_changes:
+        _fail(click.UsageError("--normalise goes with --apply"))
     schema = adoption.dataset_schema()
-    total = changed = lacking = kept = 0
+    total = changed = lacking = kept = normalisable = 0
     try:
         packages = list(adoption.datasets(organization))
     except tk.ObjectNotFound as err:
@@ -286,16 +291,17 @@ def adopt(apply_changes: bool, organization: str | None, as_json: bool) -> None:
         found = adoption.review(package, schema)
         lacking += bool(found.lacks)
         kept += bool(found.keep)
-        done = adoption.apply(found) if apply_changes else False
-        changed += bool(found.changes)
+        changed += bool(found.changes(normalise))
+        normalisable += bool(found.changes(True)) and not found.changes(normalise)
+        done = adoption.apply(found, normalise) if apply_changes else False
         if as_json:
             click.echo(json.dumps({**found.as_dict(), "applied": done}))
-        elif found.changes or found.keep or found.lacks or found.other_extras:
+        elif found.changes(True) or found.keep or found.lacks or found.other_extras:
             click.echo("\n".join(found.lines()))
     if as_json:
         return
     verb = "changed" if apply_changes else "would change (run with --apply)"
     click.echo(
-        f"{total} dataset(s): {changed} {verb}; {kept} keep values the schema would not accept today; "
-        f"{lacking} lack fields of the data standard"
+        f"{total} dataset(s): {changed} {verb}; {normalisable} more with --normalise; "
+        f"{kept} keep values the schema would not accept today; {lacking} lack fields of the data standard"
     )

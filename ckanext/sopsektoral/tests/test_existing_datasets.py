@@ -228,41 +228,47 @@ def test_an_old_dataset_named_by_the_daftar_data_gets_its_access_classification_
     assert after["sop_status"] == "requested"
 
 
-def test_adopt_reports_then_applies_only_its_changes(org, cli):
-    old = legacy_dataset(org, "jumlah-sma-lama", extras={
-        "frekuensi": "Tahunan", "sumber": "Dapodik", "konsep": "", "kode_wilayah": "6471",
-        "tahun_data": "2019/2020", "definisi": "Sekolah menengah atas negeri dan swasta"})
+def test_adopt_reports_fills_defaults_and_normalises_when_asked(org, cli):
+    extras = {"frekuensi": "Tahunan", "sumber": "Dapodik", "konsep": "", "kode_wilayah": "6471",
+              "tahun_data": "2019/2020", "definisi": "Sekolah menengah atas negeri dan swasta"}
+    old = legacy_dataset(org, "jumlah-sma-lama", extras=extras)
     report = cli.invoke(sopsektoral, ["adopt"])
     assert report.exit_code == 0, report.output
     assert "jumlah-sma-lama (dinas-pendidikan)" in report.output
     assert "fill    klasifikasi_akses = 'publik'" in report.output
-    assert "change  frekuensi: 'Tahunan' -> 'tahunan'" in report.output
-    assert "change  kode_wilayah: '6471' -> '64.71'" in report.output
-    assert "remove  empty extras of schema fields: konsep" in report.output
+    assert "change  frekuensi: 'Tahunan' -> 'tahunan' (with --normalise)" in report.output
+    assert "change  kode_wilayah: '6471' -> '64.71' (with --normalise)" in report.output
+    assert "remove  empty extras of schema fields: konsep (with --normalise)" in report.output
     assert "keep    tahun_data = '2019/2020'" in report.output
     assert "lacks   konsep, klasifikasi, ukuran, satuan" in report.output
     assert "extras outside the schema, kept: sumber" in report.output
-    assert "1 dataset(s): 1 would change (run with --apply)" in report.output
+    assert "1 dataset(s): 1 would change (run with --apply); 0 more with --normalise" in report.output
     # The report changed nothing.
     assert call_action("package_show", id=old["id"]) == old
+    assert cli.invoke(sopsektoral, ["adopt", "--normalise"]).exit_code == 1
 
+    # --apply fills the default and touches nothing else.
     applied = cli.invoke(sopsektoral, ["adopt", "--apply", "--json"])
     assert applied.exit_code == 0, applied.output
     line = json.loads(applied.output.strip().splitlines()[-1])
     assert line["applied"] is True and line["name"] == "jumlah-sma-lama"
+    assert stored_extras(old["id"]) == {**extras, "klasifikasi_akses": "publik"}
     after = call_action("package_show", id=old["id"])
-    assert (after["klasifikasi_akses"], after["frekuensi"], after["kode_wilayah"], after["tahun_data"]) == \
-        ("publik", "tahunan", "64.71", "2019/2020")
-    assert "konsep" not in after
-    kept(old, after, extras={"sumber": "Dapodik", "definisi": "Sekolah menengah atas negeri dan swasta"})
-    assert stored_extras(old["id"]) == {
-        "sumber": "Dapodik", "definisi": "Sekolah menengah atas negeri dan swasta", "tahun_data": "2019/2020",
-        "frekuensi": "tahunan", "kode_wilayah": "64.71", "klasifikasi_akses": "publik"}
-    # Reindexed: the search index has the new values.
+    kept(old, after, extras=extras)
+    # Reindexed: the search index has the new value.
     found = call_action("package_search", fq="klasifikasi_akses:publik AND name:jumlah-sma-lama")
     assert found["count"] == 1
     again = cli.invoke(sopsektoral, ["adopt"])
-    assert "1 dataset(s): 0 would change" in again.output
+    assert "1 dataset(s): 0 would change (run with --apply); 1 more with --normalise" in again.output
+
+    # --normalise writes the values in the choices' form and drops the empty extra.
+    assert cli.invoke(sopsektoral, ["adopt", "--apply", "--normalise"]).exit_code == 0
+    assert stored_extras(old["id"]) == {
+        "sumber": "Dapodik", "definisi": "Sekolah menengah atas negeri dan swasta", "tahun_data": "2019/2020",
+        "frekuensi": "tahunan", "kode_wilayah": "64.71", "klasifikasi_akses": "publik"}
+    assert call_action("package_search", fq="frekuensi:tahunan AND name:jumlah-sma-lama")["count"] == 1
+    again = cli.invoke(sopsektoral, ["adopt"])
+    assert "1 dataset(s): 0 would change (run with --apply); 0 more with --normalise" in again.output
 
 
 def test_adopt_one_organization_and_an_unknown_one(org, cli):
@@ -335,14 +341,14 @@ def test_any_old_dataset_keeps_its_fields_through_patch_and_adopt(org, admin, co
 
     found = adoption.review(model.Package.get(before["id"]), adoption.dataset_schema())
     assert set(found.other_extras) == set(free)
-    adoption.apply(found)
+    adoption.apply(found, normalise=True)
     assert found.drop_empty == []
     expected = dict(extras)
     expected.update(found.fill)
     expected.update({k: new for k, (_old, new) in found.change.items()})
     assert stored_extras(before["id"]) == expected
     again = adoption.review(model.Package.get(before["id"]), adoption.dataset_schema())
-    assert again.changes == {} and again.keep == found.keep
+    assert again.changes(normalise=True) == {} and again.keep == found.keep
     # The adopted dataset is patchable, and found by its new values.
     call_action("package_patch", context, id=before["id"], title="Sudah diadopsi")
     assert stored_extras(before["id"]) == expected
