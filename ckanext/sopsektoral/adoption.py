@@ -163,11 +163,13 @@ def apply(found: Review, normalise: bool = False) -> bool:
         return False
     package = model.Package.get(found.dataset_id)
     for key, value in changes.items():
+        # Package.extras is a dict on every CKAN (a proxy of package_extra rows
+        # up to 2.11, a JSONB column from 2.12).
+        extras = package.extras
         if value is None:
-            if key in package._extras:
-                model.Session.delete(package._extras[key])
+            extras.pop(key, None)
         else:
-            package.extras[key] = value
+            extras[key] = value
     package.metadata_modified = dt.datetime.utcnow()
     model.Session.commit()
     search.rebuild(package.id)

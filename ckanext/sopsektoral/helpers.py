@@ -25,6 +25,7 @@ __all__ = [
     "sopsektoral_format_minutes",
     "sopsektoral_format_datetime",
     "sopsektoral_periods",
+    "sopsektoral_pending_migration",
 ]
 
 
@@ -168,9 +169,23 @@ def sopsektoral_format_datetime(value: Any) -> str:
 def sopsektoral_periods(package_id: str) -> list[dict[str, Any]]:
     """The periods of a dataset's indicator that the current user may see
     (for the dataset page); empty where there are no others."""
+    from ckanext.sopsektoral import readiness
+
+    if not readiness.ready():
+        return []
     context = {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
     try:
         periods = tk.get_action("sopsektoral_period_list")(context, {"id": package_id})["results"]
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return []
     return periods if len(periods) > 1 else []
+
+
+def sopsektoral_pending_migration() -> str | None:
+    """For a sysadmin, while the plugin's database is not at the head of its
+    migrations: the command that brings it there (the banner on every page)."""
+    from ckanext.sopsektoral import readiness
+
+    if not (tk.current_user.is_authenticated and tk.current_user.sysadmin) or readiness.ready():
+        return None
+    return readiness.command()

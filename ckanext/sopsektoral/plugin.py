@@ -8,11 +8,24 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.sopsektoral import permissions, status, workflow
+from ckanext.sopsektoral import permissions, readiness, status, workflow
 
 
-@tk.blanket.actions
-@tk.blanket.auth_functions
+def _actions() -> dict[str, Any]:
+    from ckanext.sopsektoral.logic import action
+
+    # Gated: while the plugin's database is not migrated (readiness.py).
+    return readiness.guard_actions({name: getattr(action, name) for name in action.__all__})
+
+
+def _auth_functions() -> dict[str, Any]:
+    from ckanext.sopsektoral.logic import auth
+
+    return readiness.guard_auth_functions({name: getattr(auth, name) for name in auth.__all__})
+
+
+@tk.blanket.actions(_actions)
+@tk.blanket.auth_functions(_auth_functions)
 @tk.blanket.validators
 @tk.blanket.helpers
 @tk.blanket.blueprints

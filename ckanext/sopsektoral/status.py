@@ -47,12 +47,15 @@ def current_item(package_id: str) -> Any:
 
 
 def dataset_status_fields(package_id: str) -> dict[str, Any]:
-    """The SOP fields of one dataset; all None while no letter asks for it.
+    """The SOP fields of one dataset; all None while no letter asks for it
+    (and while the plugin's database is not migrated: readiness.py).
 
     This runs on every package_show and indexing of every dataset, so it reads
     everything in one query, compiled once."""
-    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral import collection, readiness
 
+    if not readiness.ready():
+        return dict.fromkeys(FIELDS)
     row = model.Session.connection().execute(_status_query(), {"package_id": package_id}).first()
     if row is None:
         return dict.fromkeys(FIELDS)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app, g
+from markupsafe import Markup
 
 import ckan.plugins.toolkit as tk
 from ckan.lib.formatters import localised_number
 from ckan.types import Context
 
-from ckanext.sopsektoral import collection, sop, workflow
+from ckanext.sopsektoral import collection, readiness, sop, workflow
 
 __all__ = ["bp"]
 
@@ -33,6 +34,45 @@ def _action(name: str, data: dict[str, Any]) -> Any:
 
 def _error_page(code: int, name: str, message: str) -> tuple[str, int]:
     return tk.render("error_document_template.html", {"code": code, "name": name, "content": message}), code
+
+
+@bp.before_request
+def _before_request() -> Any:
+    if not readiness.ready():
+        return _not_migrated_page()
+    _protect_from_csrf()
+    return None
+
+
+def _not_migrated_page() -> tuple[str, int]:
+    """503 while the plugin's database is not at the head of its migrations
+    (readiness.py); a sysadmin is told the command with this portal's config file."""
+    sysadmin = tk.current_user.is_authenticated and tk.current_user.sysadmin
+    command = readiness.command() if sysadmin else readiness.public_command()
+    content = Markup("<p>{}</p><p><code>{}</code></p>").format(
+        tk._("The Sectoral Statistics pages are unavailable: the database tables of ckanext-sopsektoral "
+             "are missing or out of date. A system administrator has to run this command on the server:"),
+        command)
+    return _error_page(503, tk._("Service unavailable"), content)
+
+
+def _protect_from_csrf() -> None:
+    """Every form of ours needs a CSRF token, whatever
+    ``ckan.csrf_protection.ignore_extensions`` says: with it true (the default
+    on CKAN 2.10 and 2.11), CKAN exempts extension blueprints from its
+    CSRFProtect; on CKAN 2.12 a view once called with an API token or by an
+    anonymous visitor stays exempt for the life of the process. So the
+    blueprint asks CKAN's CSRFProtect itself, without its exemptions. Requests
+    authenticated by an API token are left alone, as CKAN leaves them (a
+    browser cannot send one across sites). ``WTF_CSRF_ENABLED = false``
+    turns the check off here as it does in CKAN."""
+    if tk.request.method not in current_app.config.get("WTF_CSRF_METHODS", ()):
+        return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if g.get("login_via_auth_header") and tk.current_user.is_authenticated:
+        return
+    current_app.extensions["csrf"].protect()
 
 
 @bp.errorhandler(tk.NotAuthorized)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
 
-from ckanext.sopsektoral import sop
+from ckanext.sopsektoral import readiness, sop
 from ckanext.sopsektoral.model import Event, Letter, LetterItem, Officer
 from ckanext.sopsektoral.model.base import utcnow
 
@@ -142,7 +142,10 @@ def current_user(context: dict[str, Any]) -> model.User | None:
 
 
 def positions_held(user: model.User | None, day: dt.date | None = None) -> list[Officer]:
-    if user is None:
+    """The positions ``user`` holds (on ``day``); none while the plugin's
+    database is not migrated (readiness.py), so that CKAN's pages, labels and
+    facets keep working."""
+    if user is None or not readiness.ready():
         return []
     return Officer.held_by(user.id, day)
 

@@ -27,7 +27,7 @@ __all__ = [
     "sopsektoral_checklist",
     "sopsektoral_keep_stored",
     "sopsektoral_required_in_workflow",
-    "sopsektoral_drop_empty_extras",
+    "sopsektoral_clean_extras",
 ]
 
 # Standar Data Statistik Nasional codes, e.g. SP00055.00.00 (Peraturan BPS 4/2021).
@@ -80,9 +80,10 @@ def sopsektoral_required_in_workflow(
         return
     package = context.get("package")
     if isinstance(package, model.Package):
-        from ckanext.sopsektoral import collection
+        from ckanext.sopsektoral import collection, readiness
 
-        if not collection.in_workflow(package.id):
+        # Before the plugin's tables exist no letter can ask for it (readiness.py).
+        if not readiness.ready() or not collection.in_workflow(package.id):
             data.pop(key, None)
             raise tk.StopOnError
     errors[key].append(tk._("Missing value"))
@@ -90,17 +91,20 @@ def sopsektoral_required_in_workflow(
 
 
 @scheming_validator
-def sopsektoral_drop_empty_extras(field: Any, schema: dict[str, Any]) -> Any:
+def sopsektoral_clean_extras(field: Any, schema: dict[str, Any]) -> Any:
     """A schema-level after-validator: empty fields of the schema are not
     stored as empty extras (a form saved once would otherwise add one per
-    field); free extras outside the schema are kept as they are."""
+    field), and extras the form marks deleted are dropped (CKAN 2.12 no longer
+    does); free extras outside the schema are otherwise kept as they are."""
     names = {f["field_name"] for f in schema.get("dataset_fields", [])}
 
     def validator(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> Any:
         for flat_key in [k for k in data if len(k) == 3 and k[0] == "extras" and k[2] == "key"]:
             index = flat_key[1]
             value = data.get(("extras", index, "value"))
-            if data[flat_key] in names and value in (None, "", tk.missing):
+            empty = data[flat_key] in names and value in (None, "", tk.missing)
+            deleted = data.get(("extras", index, "deleted")) not in (None, "", False, tk.missing)
+            if empty or deleted:
                 for part in [k for k in data if len(k) == 3 and k[0] == "extras" and k[1] == index]:
                     del data[part]
 

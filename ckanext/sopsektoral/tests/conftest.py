@@ -14,9 +14,13 @@ from ckanext.sopsektoral import sop
 
 @pytest.fixture
 def clean_db(reset_db, migrate_db_for):
-    """Every clean database carries the plugin's tables (from its migrations)."""
+    """Every clean database carries the plugin's tables (from its migrations),
+    and this process asks again whether they are at the head (readiness.py)."""
+    from ckanext.sopsektoral import readiness
+
     reset_db()
     migrate_db_for("sopsektoral")
+    readiness.reset()
 
 
 @pytest.fixture

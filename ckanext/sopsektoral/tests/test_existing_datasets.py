@@ -52,11 +52,10 @@ def legacy_dataset(org: dict[str, Any], name: str, *, extras: dict[str, str] | N
                         owner_org=org["id"], private=private, state="active", **{**CORE, **columns})
     model.Session.add(pkg)
     model.Session.flush()
-    for key, value in ({**FREE_EXTRAS, **LEGACY} if extras is None else extras).items():
-        pkg.extras[key] = value
+    pkg.extras = dict({**FREE_EXTRAS, **LEGACY} if extras is None else extras)
     pkg.add_tag_by_name("pendidikan")
-    model.Session.add(model.Resource(package_id=pkg.id, url="https://example.org/sekolah.csv",
-                                     name="Data sekolah", format="CSV"))
+    pkg.resources_all.append(model.Resource(url="https://example.org/sekolah.csv", name="Data sekolah",
+                                            format="CSV"))
     model.Session.commit()
     search.rebuild(pkg.id)
     return call_action("package_show", id=pkg.id)
@@ -77,7 +76,7 @@ def admin(org) -> dict[str, Any]:
 def stored_extras(package_id: str) -> dict[str, str]:
     """The dataset's extras as the database holds them (schema fields and free ones)."""
     model.Session.expire_all()
-    return dict(model.Package.get(package_id).extras)
+    return dict(model.Package.get(package_id).extras or {})
 
 
 def kept(before: dict[str, Any], after: dict[str, Any], extras: dict[str, str] | None = None) -> None:
