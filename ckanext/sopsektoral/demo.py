@@ -179,6 +179,7 @@ def _steps() -> Iterator[tuple[Callable[[], None], str]]:
     yield _load_organizations, f"{len(OPDS)} OPD organizations"
     yield _load_officers, "officers assigned to the SOP positions"
     yield _load_datasets, f"{len(DATASETS)} published datasets"
+    yield _load_existing_datasets, f"{len(EXISTING_DATASETS)} datasets from before the extension (CKAN's default form)"
     yield _load_daftar_data, f"Daftar Data {PREVIOUS_YEAR} and {DAFTAR_YEAR}: {len(DAFTAR_DATA)} entries a year"
     yield _load_previous_year, f"letter for {PREVIOUS_YEAR}: collected, verified and published"
     yield _load_letters, f"{len(LETTERS)} request letters, in every state"
@@ -246,6 +247,47 @@ def _load_datasets() -> None:
             "tag_string": ",".join(ds.tags),
         })
         _upload_csv(pkg["id"], f"{ds.name}.csv", f"Data Tahun {ds.year}", ds.csv_text())
+
+
+# Datasets as a portal holds them from before the extension: CKAN's core fields,
+# free extras and a legacy frekuensi, no access classification (docs/schema.md).
+EXISTING_DATASETS: tuple[dict, ...] = (
+    {"name": "apbd-kota-balikpapan-2023", "title": "Ringkasan APBD Kota Balikpapan 2023",
+     "owner_org": "sekretariat-daerah", "author": "Bagian Keuangan Setda", "author_email": "keuangan@balikpapan.go.id",
+     "version": "Perubahan", "url": "https://jdih.balikpapan.go.id", "license_id": "cc-by",
+     "notes": "Ringkasan pendapatan, belanja dan pembiayaan daerah menurut Perda APBD Perubahan 2023.",
+     "extras": {"sumber": "Perda APBD Perubahan 2023", "catatan": "Angka dalam juta rupiah", "frekuensi": "Tahunan"},
+     "resource": ("https://jdih.balikpapan.go.id/apbd-2023.pdf", "Perda APBD Perubahan 2023", "PDF")},
+    {"name": "curah-hujan-bulanan-2022", "title": "Curah Hujan Bulanan Kota Balikpapan 2022",
+     "owner_org": "dinas-lingkungan-hidup", "author": "Stasiun Meteorologi Sepinggan", "version": "1.0",
+     "url": "https://dataonline.bmkg.go.id", "license_id": "other-open",
+     "notes": "Curah hujan (mm) per bulan, pengamatan Stasiun Meteorologi Sultan Aji Muhammad Sulaiman.",
+     "extras": {"sumber": "BMKG", "satuan_asli": "mm", "frekuensi": "Bulanan", "tahun_data": "2022"},
+     "resource": ("https://dataonline.bmkg.go.id/curah-hujan-2022.csv", "Curah hujan 2022", "CSV")},
+    {"name": "daftar-taman-kota", "title": "Daftar Taman Kota Balikpapan",
+     "owner_org": "dinas-perumahan-dan-permukiman", "author": "Bidang Pertamanan", "version": "",
+     "license_id": "cc-by", "notes": "Nama, lokasi dan luas taman kota yang dikelola Pemerintah Kota.",
+     "extras": {"catatan": "Pemutakhiran terakhir Juni 2021", "kode_wilayah": "Balikpapan"},
+     "resource": ("https://example.balikpapan.go.id/taman.xlsx", "Daftar taman", "XLSX")},
+)
+
+
+def _load_existing_datasets() -> None:
+    from ckan.lib import search
+
+    for ds in EXISTING_DATASETS:
+        if _exists("package_show", ds["name"]):
+            continue
+        # Written as CKAN's default schema stored it, not through today's schema.
+        fields = {k: v for k, v in ds.items() if k not in ("extras", "resource", "owner_org")}
+        pkg = model.Package(type="dataset", state="active", private=False,
+                            owner_org=model.Group.get(ds["owner_org"]).id, **fields)
+        pkg.extras = dict(ds["extras"])
+        url, name, fmt = ds["resource"]
+        pkg.resources_all.append(model.Resource(url=url, name=name, format=fmt))
+        model.Session.add(pkg)
+        model.Session.commit()
+        search.rebuild(pkg.id)
 
 
 def _upload_csv(package_id: str, filename: str, name: str, text: str) -> None:
