@@ -54,6 +54,11 @@ SOP steps 5 and 6 (collection and verification), on the demo's sent letter "... 
     opd-queue                  Data yang diminta dari OPD saya, /sopsektoral/queue (op-dpu)
     inbox-opd                  Tugas saya of an OPD operator: items to upload or correct (op-dinkes)
     dataset-verified           a verified, published dataset with its SOP status fields (anonymous)
+
+Datasets from before the extension (docs/schema.md):
+
+    dataset-existing           a dataset made with CKAN's default form: core fields, free extras (anonymous)
+    dataset-existing-edit      its edit form: the legacy frekuensi offered, "Metadata lain" (admin)
 """
 from __future__ import annotations
 
@@ -295,6 +300,8 @@ def main() -> int:
                 s.shoot("opd-queue", "/sopsektoral/queue", token_of("op-dpu"))
                 s.shoot("inbox-opd", "/sopsektoral/", token_of("op-dinkes"))
                 s.shoot("dataset-verified", f"/dataset/{published['dataset_name']}", None)
+                s.shoot("dataset-existing", "/dataset/curah-hujan-bulanan-2022", None)
+                s.shoot("dataset-existing-edit", "/dataset/edit/apbd-kota-balikpapan-2023", token_of("admin"))
             finally:
                 browser.close()
         print(f"{len(s.taken)} screenshots")
