@@ -90,14 +90,18 @@ def main() -> int:
 def baseline_schema() -> str:
     """The extension's dataset schema as a portal without the extension would
     have it: the same fields, the extension's validators replaced by plain
-    ones and its read-only preset by a plain field. Returns the file's path."""
+    ones (its select preset by scheming's), its read-only preset by a plain
+    field and no after-validator. Returns the file's path."""
     import tempfile
 
     import yaml
 
     with open(os.path.join(ROOT, "ckanext", "sopsektoral", "schemas", "dataset.yaml")) as f:
         schema = yaml.safe_load(f)
+    schema.pop("after_validators", None)  # sopsektoral_clean_extras
     for field in schema["dataset_fields"] + schema["resource_fields"]:
+        if field.get("preset") == "sopsektoral_select":
+            field["preset"] = "select"
         if field.get("preset", "").startswith("sopsektoral_"):
             del field["preset"]
             field["validators"] = "ignore_missing unicode_safe"
