@@ -731,14 +731,8 @@ def public(st):
 
 
 def cmd_half():
-    st = load()
-    for name in public(st):
-        get(requests, f"/dataset/{name}")
-        print(f"GET /dataset/{name} (anonymous): 200")
-    s = session()
-    for name in st["names"]:
-        get(s, f"/dataset/{name}")
-        print(f"GET /dataset/{name} (sysadmin): 200")
+    cmd_pages()
+    for name in load()["names"]:
         api("package_show", {"id": name})
         print(f"package_show {name}: 200")
 

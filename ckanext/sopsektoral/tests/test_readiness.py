@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -200,14 +201,12 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-def test_the_log_warns_once(half_install, monkeypatch):
+def test_the_log_warns_once(half_install):
     half_install("never_migrated")
     # Running the migrations in this process (alembic's fileConfig of its
-    # alembic.ini) disabled the loggers it does not name and replaced the root
-    # logger's handlers (pytest's caplog among them); a portal migrates in
-    # another process. So the test listens on the module's logger itself.
-    monkeypatch.setattr(readiness.log, "disabled", False)
-    monkeypatch.setattr(readiness.log, "level", logging.WARNING)
+    # alembic.ini) replaced the root logger's handlers (pytest's caplog among
+    # them); a portal migrates in another process. So the test listens on the
+    # module's logger itself.
     records = _Records()
     readiness.log.addHandler(records)
     try:
@@ -220,7 +219,7 @@ def test_the_log_warns_once(half_install, monkeypatch):
     assert COMMAND in records.records[0].getMessage()
 
 
-def test_migrating_heals_a_running_portal(app, cast, draft, half_install, migrate_db_for, monkeypatch):
+def test_migrating_heals_a_running_portal(app, cast, draft, half_install, migrate_db_for):
     """Half-installed after an upgrade of the package (its tables hold data):
     the SOP status and the officers' search labels step aside, and come back
     once the database is migrated, without a restart."""
@@ -244,10 +243,10 @@ def test_migrating_heals_a_running_portal(app, cast, draft, half_install, migrat
     assert app.get(inbox, headers=_headers(cast.staf_statistik)).status_code == 503
     assert app.get(tk.url_for("dataset.read", id=dataset_id), headers=_headers(cast.operator)).status_code == 200
 
-    monkeypatch.setattr(readiness, "RECHECK_SECONDS", 0.0)  # instead of waiting a few seconds
     model.Session.remove()
     migrate_db_for("sopsektoral")
-    # No reset: the running process notices by itself.
+    # No reset: the running process notices by itself, once "not ready" is old enough.
+    time.sleep(readiness.RECHECK_SECONDS)
     assert call_action("package_show", id=dataset_id)["sop_status"] == "requested"
     assert officer_finds()
     page = app.get(inbox, headers=_headers(cast.sysadmin))
@@ -256,12 +255,13 @@ def test_migrating_heals_a_running_portal(app, cast, draft, half_install, migrat
     assert readiness.ready()
 
 
-def test_ready_is_not_kept_before_the_head(half_install, migrate_db_for, monkeypatch):
+def test_ready_is_not_kept_before_the_head(half_install, migrate_db_for):
     half_install("never_migrated")
-    monkeypatch.setattr(readiness, "RECHECK_SECONDS", 0.0)
     assert not readiness.ready()
     model.Session.remove()
     migrate_db_for("sopsektoral", version=_previous_revision())
+    readiness.reset()  # ask the database again now (the real recheck is test_migrating_heals_...)
     assert not readiness.ready()
     migrate_db_for("sopsektoral")
+    readiness.reset()
     assert readiness.ready()

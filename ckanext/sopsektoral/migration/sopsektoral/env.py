@@ -18,7 +18,8 @@ VERSION_TABLE = f"{PLUGIN}_alembic_version"
 
 alembic_config = context.config
 if alembic_config.config_file_name:
-    fileConfig(alembic_config.config_file_name)
+    # Keep the loggers of the process that migrates (CKAN's, ours) working.
+    fileConfig(alembic_config.config_file_name, disable_existing_loggers=False)
 
 
 def _own_tables_only(obj, name, type_, reflected, compare_to):
