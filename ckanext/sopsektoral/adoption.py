@@ -92,7 +92,7 @@ def review(package: model.Package, schema: dict[str, Any]) -> Review:
     result = Review(package.id, package.name, org.name if org else "")
     for field in fields:
         name = field["field_name"]
-        if name in _PACKAGE_COLUMNS or field.get("form_snippet", "") is None:
+        if name in validators.PACKAGE_COLUMNS or field.get("form_snippet", "") is None:
             continue  # CKAN's own columns, and the read-only SOP status
         value = extras.get(name)
         if value is None or value == "":
@@ -110,8 +110,6 @@ def review(package: model.Package, schema: dict[str, Any]) -> Review:
     result.other_extras = sorted(k for k in extras if k not in names)
     return result
 
-
-_PACKAGE_COLUMNS = frozenset(c.name for c in model.package_table.columns)
 
 
 def _accepted_value(field: dict[str, Any], value: str) -> str | None:

@@ -56,7 +56,7 @@ def sopsektoral_keep_stored(
     if not isinstance(package, model.Package) or value in (tk.missing, None, ""):
         return
     name = key[-1]
-    if name in _PACKAGE_COLUMNS:
+    if name in PACKAGE_COLUMNS:
         if str(value) == str(getattr(package, name) or ""):
             raise tk.StopOnError
         return
@@ -67,7 +67,8 @@ def sopsektoral_keep_stored(
         raise tk.StopOnError
 
 
-_PACKAGE_COLUMNS = frozenset(c.name for c in model.package_table.columns)
+# CKAN's own columns of a dataset (the rest of its fields are extras).
+PACKAGE_COLUMNS = frozenset(c.name for c in model.package_table.columns)
 
 
 def sopsektoral_required_in_workflow(
