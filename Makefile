@@ -3,13 +3,15 @@
 CKAN_VERSION ?= 2.11.6
 export CKAN_VERSION
 
-.PHONY: demo demo-start test ci bench dist install-check stop status venv services i18n docs clean help
+.PHONY: demo demo-start test test-second-sop lint ci bench dist install-check stop status venv services i18n docs clean help
 
 help:
 	@echo "make demo        set up everything and serve the demo portal at http://127.0.0.1:5000"
 	@echo "make demo-start  the same, in the background"
 	@echo "make test        set up everything and run the whole test suite (ARGS=... for pytest)"
-	@echo "make ci          the test suite on CKAN 2.10, 2.11 and 2.12 in turn (as .ci/run)"
+	@echo "make test-second-sop  the SOP-dependent tests on another region's SOP file"
+	@echo "make lint        ruff check"
+	@echo "make ci          ruff, the suite on CKAN 2.10, 2.11 and 2.12, the second SOP file (as .ci/run)"
 	@echo "make bench       the performance targets of design.md, measured in their own database"
 	@echo "make dist        build the wheel and sdist a portal installs into dist/"
 	@echo "make install-check  follow docs/installation.md on a fresh CKAN 2.11.6 portal (as .ci/run)"
@@ -26,6 +28,12 @@ demo-start:
 
 test:
 	@scripts/dev.sh test $(ARGS)
+
+test-second-sop:
+	@scripts/dev.sh test-second-sop $(ARGS)
+
+lint:
+	@scripts/dev.sh lint
 
 ci:
 	@bash .ci/run

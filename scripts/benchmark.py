@@ -178,7 +178,9 @@ def _benchmarks(flask_app: Any, args: argparse.Namespace, contexts: list[Any], w
     site = {"user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"], "ignore_auth": True}
     staff = tk.get_action("user_create")(dict(site), {
         "name": "bench-staf", "email": "staf@bench.test", "password": "Benchmark2026!"})
-    model.Session.add(Officer(user_id=staff["id"], position=sop.STAF_STATISTIK, valid_from=dt.date(2025, 1, 1)))
+    # The verifier: a holder of the SOP file's verification step.
+    model.Session.add(Officer(user_id=staff["id"], position=sop.current().verification.executor,
+                              valid_from=dt.date(2025, 1, 1)))
     model.Session.commit()
     staff_ctx = {"user": "bench-staf", "ignore_auth": False}
     failed = False
@@ -272,7 +274,7 @@ def _benchmarks(flask_app: Any, args: argparse.Namespace, contexts: list[Any], w
 
     # ---- 3. the plugin's overhead on package_show and package_update, against
     # the same CKAN and schema without it (another process, same database).
-    from ckanext.sopsektoral import status as sop_status
+    from ckanext.sopsektoral.datasets import status as sop_status
 
     model.Session.commit()
     # Each side in fresh processes of its own, alternated, so that drift of the
@@ -298,7 +300,7 @@ def _benchmarks(flask_app: Any, args: argparse.Namespace, contexts: list[Any], w
           flush=True)
 
     # ---- 4. sending a letter of N items vs N bare package_create
-    from ckanext.sopsektoral import collection, jobs
+    from ckanext.sopsektoral import jobs
 
     bare_org = orgs[1]["id"]
     start = time.perf_counter()
@@ -342,7 +344,7 @@ def _big_submission(args: argparse.Namespace, site: dict, staff: dict, org_id: s
     import ckan.plugins.toolkit as tk
     from ckan import model
 
-    from ckanext.sopsektoral import checks
+    from ckanext.sopsektoral.checks import run as checks
     from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem
 
     # About 30 bytes a row: a million rows make the 30 MB table of issue 8.

@@ -13,6 +13,8 @@
 #   test-env    print the exports the test suite runs with
 #   demo-env    print the exports the demo runs with
 #   test [ARGS] set up everything and run pytest (ARGS go to pytest)
+#   test-second-sop [ARGS]  the SOP-dependent tests on the second SOP file (another region's)
+#   lint        ruff check of the code
 #   bench [ARGS] set up everything and run scripts/benchmark.py in its own database
 #   demo        set up everything, load demo data, serve http://127.0.0.1:5000
 #   demo-start  as demo, but in the background (stop with `make stop`)
@@ -28,6 +30,7 @@ DEV=${SOPSEKTORAL_DEV_DIR:-$ROOT/.dev}
 LOGS=$DEV/logs
 CKAN_VERSION=${CKAN_VERSION:-2.11.6}
 SCHEMING_VERSION=${SCHEMING_VERSION:-3.1.0}
+RUFF_VERSION=${RUFF_VERSION:-0.16.9}
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 VENV=$DEV/venv-$CKAN_VERSION
 CKAN_MINOR=$(echo "$CKAN_VERSION" | cut -d. -f1,2 | tr . _)
@@ -269,6 +272,33 @@ run_tests() {
     python -m pytest "$@"
 }
 
+# The tests whose outcome depends on the SOP file, run on the second one.
+SECOND_SOP_FILE=ckanext/sopsektoral/tests/data/sop/kabupaten.yaml
+SOP_DEPENDENT_TESTS=(
+    ckanext/sopsektoral/tests/sop ckanext/sopsektoral/tests/logic ckanext/sopsektoral/tests/demo
+    ckanext/sopsektoral/tests/test_access.py ckanext/sopsektoral/tests/test_events.py
+    ckanext/sopsektoral/tests/test_collection.py
+    ckanext/sopsektoral/tests/test_notify.py ckanext/sopsektoral/tests/test_views.py
+    ckanext/sopsektoral/tests/test_workbench.py ckanext/sopsektoral/tests/test_series.py
+    ckanext/sopsektoral/tests/test_jobs.py ckanext/sopsektoral/tests/test_config.py
+    ckanext/sopsektoral/tests/test_recurrence_stateful.py ckanext/sopsektoral/tests/test_daftar_data.py
+)
+
+run_second_sop_tests() {
+    prepare_test_ini "$TEST_PURPOSE"
+    say "running the SOP-dependent tests on $SECOND_SOP_FILE (CKAN $CKAN_VERSION)"
+    SOPSEKTORAL_TEST_SOP_FILE=$ROOT/$SECOND_SOP_FILE python -m pytest "${SOP_DEPENDENT_TESTS[@]}" "$@"
+}
+
+lint() {
+    venv
+    "$VENV/bin/python" -c 'import ruff' 2>/dev/null \
+        || "$VENV/bin/pip" install -q "ruff==$RUFF_VERSION" >>"$LOGS/pip-$CKAN_VERSION.log" 2>&1 \
+        || die "pip install ruff failed (see $LOGS/pip-$CKAN_VERSION.log)"
+    say "ruff check (pyproject.toml's rules)"
+    "$VENV/bin/ruff" check "$ROOT/ckanext" "$ROOT/scripts" "$ROOT/setup.py"
+}
+
 run_benchmark() {
     prepare_test_ini bench
     say "running the benchmark on CKAN $CKAN_VERSION"
@@ -376,6 +406,8 @@ case "$cmd" in
     test-env) service_env test ;;
     demo-env) service_env demo ;;
     test) run_tests "$@" ;;
+    test-second-sop) run_second_sop_tests "$@" ;;
+    lint) lint ;;
     bench) run_benchmark "$@" ;;
     demo) demo ;;
     demo-start) demo background ;;
@@ -383,5 +415,5 @@ case "$cmd" in
     solr-core) [ $# -ge 1 ] || die "usage: scripts/dev.sh solr-core NAME [PYTHON]"; solr_start; solr_core "$@" ;;
     stop) stop ;;
     status) status ;;
-    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,25p' "$0" >&2; exit 2 ;;
 esac

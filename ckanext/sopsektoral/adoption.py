@@ -21,7 +21,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib import search
 
-from ckanext.sopsektoral.collection import REQUIRED_METADATA
+from ckanext.sopsektoral.datasets.metadata import REQUIRED_METADATA
 from ckanext.sopsektoral.logic import validators
 
 # Fields whose value a validator checks (and may normalise, e.g. "6471" -> "64.71").

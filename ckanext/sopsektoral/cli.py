@@ -1,12 +1,23 @@
 """``ckan sopsektoral ...`` commands."""
 from __future__ import annotations
 
+import json
+import os
 import sys
 from typing import Any
 
 import click
+from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
+
+from ckan import model
+
+from ckanext.sopsektoral import adoption, events, notify
+from ckanext.sopsektoral import demo as demo_data
+from ckanext.sopsektoral.checks import run as checks
+from ckanext.sopsektoral.datasets import consistency, index
+from ckanext.sopsektoral.sop import cli as sop_cli
 
 __all__ = ["sopsektoral"]
 
@@ -31,18 +42,7 @@ def sopsektoral() -> None:
     """Sectoral statistics collection (SOP Pengumpulan Data Statistik Sektoral)."""
 
 
-@sopsektoral.command("sop")
-def sop_table() -> None:
-    """Print the SOP table this portal runs (steps, executors, standard times)."""
-    from ckanext.sopsektoral import helpers
-
-    result = tk.get_action("sopsektoral_sop_show")({"ignore_auth": True}, {})
-    for step in [*result["steps"], result["correction"]]:
-        per = " per item" if step["per_item"] else ""
-        click.echo(
-            f"{step['number']}. {step['key']:<20} {step['executor']:<16} "
-            f"{helpers.sopsektoral_format_minutes(step['minutes'])}{per}"
-        )
+sopsektoral.add_command(sop_cli.sop)
 
 
 # ---------------------------------------------------------------- officers
@@ -61,7 +61,7 @@ def officer() -> None:
 @click.option("--nip", help="NIP shown in the signature block")
 @click.option("--rank", help="pangkat/golongan")
 def officer_assign(user: str, position: str, **options: Any) -> None:
-    """Assign POSITION to USER (kepala_dinas, sekretaris, kepala_bidang, kepala_seksi, staf_statistik)."""
+    """Assign POSITION (a position key of the SOP file: `ckan sopsektoral sop`) to USER."""
     data = {"user": user, "position": position, **{k: v for k, v in options.items() if v}}
     try:
         result = tk.get_action("sopsektoral_officer_assign")(_site_context(), data)
@@ -105,35 +105,26 @@ def daftar_data_group() -> None:
 @click.option("--dry-run", is_flag=True, help="only check the file")
 def daftar_data_import(path: str, dry_run: bool) -> None:
     """Import a Daftar Data file (CSV or XLSX); nothing is imported if any row is wrong."""
-    from ckan import model
-
-    from ckanext.sopsektoral import daftar_data, workflow
-
-    fmt = path.rsplit(".", 1)[-1].lower()
+    # The site user imports, through the same action as the API and the import page; the event
+    # log notes that the import came from the command line.
+    context = dict(_site_context(), sopsektoral_via="cli")
     with open(path, "rb") as f:
+        upload = FileStorage(stream=f, filename=os.path.basename(path))
         try:
-            rows = daftar_data.read_table(f.read(), fmt)
+            result = tk.get_action("sopsektoral_daftar_data_import")(
+                context, {"upload": upload, "dry_run": dry_run})
         except tk.ValidationError as err:
-            _fail(err)
-    with click.progressbar(length=len(rows), label=f"checking {len(rows)} rows") as bar:
-        entries, errors = daftar_data.validate_rows(rows, progress=bar.update)
-    if errors:
-        for message in errors:
-            click.secho(message, fg="red", err=True)
-        click.secho(f"{len(errors)} error(s); nothing imported", fg="red", err=True)
-        sys.exit(1)
-    result = daftar_data.import_entries(model.Session, entries)
+            rows = err.error_dict.get("rows") if isinstance(err.error_dict, dict) else None
+            if not rows:
+                _fail(err)
+            for message in rows:
+                click.secho(message, fg="red", err=True)
+            click.secho(f"{len(rows)} error(s); nothing imported", fg="red", err=True)
+            sys.exit(1)
     if dry_run:
-        model.Session.rollback()
-        click.echo(f"dry run: {result.as_dict()}")
+        click.echo(f"dry run: {result}")
         return
-    site = _site_context()
-    workflow.append_event(
-        model.Session, action="daftar_data_import", actor=workflow.actor_for(site, []),
-        note=f"rows={result.rows} created={result.created} updated={result.updated} (cli)",
-    )
-    model.Session.commit()
-    click.secho(f"imported: {result.as_dict()}", fg="green")
+    click.secho(f"imported: {result}", fg="green")
 
 
 # ---------------------------------------------------------------- audit, notifications
@@ -146,11 +137,7 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Check the event log; report the first altered or missing entry."""
-    from ckan import model
-
-    from ckanext.sopsektoral import workflow
-
-    result = workflow.verify_event_log(model.Session)
+    result = events.verify_event_log(model.Session)
     if result.ok:
         click.secho(f"event log intact: {result.checked} entries", fg="green")
         return
@@ -161,8 +148,6 @@ def audit_verify() -> None:
 @sopsektoral.command("notify")
 def notify_pending() -> None:
     """Send the e-mail notifications still pending (run it from cron)."""
-    from ckanext.sopsektoral import notify
-
     try:
         sent = notify.send()
     except RuntimeError as err:
@@ -175,14 +160,12 @@ def notify_pending() -> None:
 def refresh_index() -> None:
     """Reindex datasets whose SOP status changed with time alone (a deadline
     passed, verification opened), so that the search facets agree (run it from cron)."""
-    from ckanext.sopsektoral import collection
-
     with click.progressbar(length=1, label="checking the search index") as bar:
         def progress(done: int, total: int) -> None:
             bar.length = total
             bar.update(1)
 
-        refreshed = collection.refresh_index(progress)
+        refreshed = index.refresh_index(progress)
     click.echo(f"reindexed {len(refreshed)} dataset(s)")
 
 
@@ -197,8 +180,6 @@ def checks_group() -> None:
 def checks_rerun(minutes: int) -> None:
     """Run, in this process, the checks still pending or running long after
     their submission: their job was lost (a worker died). Run it from cron."""
-    from ckanext.sopsektoral import checks
-
     lost = checks.stalled(minutes)
     outcomes: dict[str, int] = {}
     with click.progressbar(lost, label=f"{len(lost)} submission(s) with lost checks") as bar:
@@ -219,8 +200,6 @@ def index_check(fix: bool) -> None:
     """Compare, for every dataset in the workflow, the SOP status that
     package_show, the search index and sopsektoral_status_show report; print
     each disagreement and exit 1 when there is one (after --fix: one left)."""
-    from ckanext.sopsektoral import consistency
-
     ids = consistency.workflow_dataset_ids()
     with click.progressbar(length=max(len(ids), 1), label=f"checking {len(ids)} dataset(s)") as bar:
         found = consistency.disagreements(ids, lambda done, total: bar.update(1))
@@ -248,12 +227,10 @@ def demo() -> None:
 @demo.command("load")
 def demo_load() -> None:
     """Create the demo data (OPDs, officers, operators, Daftar Data, letters); safe to repeat."""
-    from ckanext.sopsektoral import demo as demo_data
-
     demo_data.load(echo=lambda msg: click.secho(f"  {msg}", fg="green"))
     click.echo("")
     click.secho("Demo logins (password for all: %s)" % demo_data.DEMO_PASSWORD, bold=True)
-    for user in demo_data.USERS:
+    for user in demo_data.users():
         click.echo(f"  {user.name:<16} {user.role}")
 
 
@@ -274,10 +251,6 @@ def adopt(apply_changes: bool, normalise: bool, organization: str | None, as_jso
     legacy values that stand for one of the choices in the choice's form
     ("Tahunan" -> "tahunan") and removes empty extras of schema fields.
     Nothing else of a dataset is touched."""
-    import json
-
-    from ckanext.sopsektoral import adoption
-
     if normalise and not apply_changes:
         _fail(click.UsageError("--normalise goes with --apply"))
     schema = adoption.dataset_schema()

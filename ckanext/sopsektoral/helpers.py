@@ -6,7 +6,8 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.sopsektoral import sop
+from ckanext.sopsektoral import access, readiness, sop
+from ckanext.sopsektoral.letters.labels import state_label, transition_label
 
 __all__ = [
     "sopsektoral_sop_steps",
@@ -19,6 +20,8 @@ __all__ = [
     "sopsektoral_check_label",
     "sopsektoral_field_label",
     "sopsektoral_is_officer",
+    "sopsektoral_may",
+    "sopsektoral_text",
     "sopsektoral_event_label",
     "sopsektoral_event_note",
     "sopsektoral_status_label",
@@ -30,7 +33,13 @@ __all__ = [
 
 
 def sopsektoral_sop_steps() -> list[sop.Step]:
-    return list(sop.STEPS)
+    """The SOP table's rows: drafting, the approval chain, collection, verification, correction."""
+    return list(sop.current().table)
+
+
+def sopsektoral_text(value: sop.Text | None) -> str:
+    """A text of the SOP file in the user's language."""
+    return sop.text(value)
 
 
 def sopsektoral_position_label(position: str) -> str:
@@ -43,7 +52,8 @@ def sopsektoral_step_label(key: str) -> str:
 
 def sopsektoral_step_time(key: str) -> str:
     """The step's configured standard time, in words."""
-    return sopsektoral_format_minutes(int(sop.step(key).standard_time.total_seconds() // 60))
+    step = sop.current().step(key)
+    return sopsektoral_format_minutes(step.minutes) if step else ""
 
 
 def sopsektoral_sifat_label(sifat: str) -> str:
@@ -57,20 +67,16 @@ def sopsektoral_sifat_label(sifat: str) -> str:
 
 
 def sopsektoral_letter_state_label(state: str) -> str:
-    from ckanext.sopsektoral import workflow
-
-    return workflow.state_label(state)
+    return state_label(state)
 
 
 def sopsektoral_awaiting_label(letter: dict[str, Any]) -> str | None:
     """Whom a letter waits on: the approval chain's next position, or for a
-    signed letter not being sent yet, the positions that send it (SOP step 5)."""
-    from ckanext.sopsektoral import workflow
-
+    signed letter not being sent yet, the positions that send it."""
     if letter.get("awaiting_position_label"):
         return letter["awaiting_position_label"]
-    if letter.get("state") == workflow.SIGNED and letter.get("send_state") not in ("queued", "running"):
-        return " / ".join(sop.position_label(p) for p in workflow.TRANSITION_EXECUTORS["send"])
+    if letter.get("state") == sop.SIGNED and letter.get("send_state") not in ("queued", "running"):
+        return " / ".join(sop.position_label(p) for p in sop.current().sending.executors)
     return None
 
 
@@ -97,11 +103,14 @@ def sopsektoral_field_label(field_name: str) -> str:
 
 def sopsektoral_is_officer() -> bool:
     """Whether the logged-in user holds a Diskominfo position now."""
-    from ckanext.sopsektoral import workflow
+    return access.for_request().is_officer
 
-    if not tk.current_user.is_authenticated:
-        return False
-    return workflow.is_officer(workflow.current_user({"user": tk.current_user.name}))
+
+def sopsektoral_may(right: str) -> bool:
+    """Whether the logged-in user may do ``right`` now: one of the SOP file's rights (claim,
+    assign, publish, import_daftar_data) or the executors of a part of it (drafting, sending,
+    verification...)."""
+    return access.for_request().may(right)
 
 
 def sopsektoral_event_label(action: str, event: dict[str, Any] | None = None) -> str:
@@ -111,15 +120,13 @@ def sopsektoral_event_label(action: str, event: dict[str, Any] | None = None) ->
     ("Claimed"), someone else ("Assigned to ...") or nobody ("Claim released")
     (``sopsektoral_item_claim`` logs the new holder's name as the note).
     """
-    from ckanext.sopsektoral import workflow
-
     if action == "item_claim" and event is not None:
         holder = event.get("note")
         if not holder:
             return tk._("Claim released")
         if holder != event.get("actor_name"):
             return tk._("Assigned to {user}").format(user=holder)
-    return workflow.transition_label(action)
+    return transition_label(action)
 
 
 def sopsektoral_event_note(event: dict[str, Any]) -> str | None:
@@ -169,8 +176,6 @@ def sopsektoral_format_datetime(value: Any) -> str:
 def sopsektoral_periods(package_id: str) -> list[dict[str, Any]]:
     """The periods of a dataset's indicator that the current user may see
     (for the dataset page); empty where there are no others."""
-    from ckanext.sopsektoral import readiness
-
     if not readiness.ready():
         return []
     context = {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
@@ -184,8 +189,6 @@ def sopsektoral_periods(package_id: str) -> list[dict[str, Any]]:
 def sopsektoral_pending_migration() -> str | None:
     """For a sysadmin, while the plugin's database is not at the head of its
     migrations: the command that brings it there (the banner on every page)."""
-    from ckanext.sopsektoral import readiness
-
     if not (tk.current_user.is_authenticated and tk.current_user.sysadmin) or readiness.ready():
         return None
     return readiness.command()

@@ -14,27 +14,18 @@ import sqlalchemy as sa
 
 import ckan.plugins.toolkit as tk
 from ckan import model
+from ckan.lib import mailer
 
-from ckanext.sopsektoral import jobs, sop, workflow
-from ckanext.sopsektoral.model import Event, Letter, Notification, Officer
+from ckanext.sopsektoral import config, officers, sop
+from ckanext.sopsektoral.letters.labels import state_label, transition_label
+from ckanext.sopsektoral.items.deadlines import item_deadline
+from ckanext.sopsektoral.items.states import item_state_label
+from ckanext.sopsektoral.model import Event, Letter, LetterItem, Notification
 from ckanext.sopsektoral.model.base import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-
-
-def holders_of(session: Any, positions: set[str]) -> list[str]:
-    """User ids holding any of ``positions`` today."""
-    if not positions:
-        return []
-    day = utcnow().date()
-    return list(session.execute(
-        sa.select(Officer.user_id).where(
-            Officer.position.in_(positions), Officer.revoked.is_(None), Officer.valid_from <= day,
-            sa.or_(Officer.valid_until.is_(None), Officer.valid_until >= day),
-        ).distinct()
-    ).scalars())
 
 
 def org_editors(session: Any, org_ids: set[str]) -> list[str]:
@@ -50,12 +41,15 @@ def org_editors(session: Any, org_ids: set[str]) -> list[str]:
 
 
 def recipients(session: Any, letter: Letter, event: Event) -> list[str]:
-    from ckanext.sopsektoral.model import LetterItem
-
+    """Who must act next, as the SOP file names them: a submitted item's verifier (who claimed
+    it, else every executor of verification); the OPD's operators for a returned, verified or
+    requested item; the drafter of a returned letter; the senders of a signed letter; the
+    executors of the approval step a letter now waits on."""
+    current = sop.current()
     if event.item_id:
         item = session.get(LetterItem, event.item_id)
         if event.action == "item_submit":
-            return [item.claimed_by] if item.claimed_by else holders_of(session, {sop.STAF_STATISTIK})
+            return [item.claimed_by] if item.claimed_by else officers.holders(set(current.verification.executors))
         if event.action in ("item_return", "item_verify"):
             return org_editors(session, {item.owner_org})
         return []
@@ -66,10 +60,10 @@ def recipients(session: Any, letter: Letter, event: Event) -> list[str]:
     if event.action == "return":
         return [letter.created_by]
     if event.action == "sign":
-        return holders_of(session, {sop.KEPALA_SEKSI, sop.STAF_STATISTIK})
-    executor = workflow.executor_of(event.to_state or "")
-    if executor and event.to_state != workflow.DRAFT:
-        return holders_of(session, {executor})
+        return officers.holders(set(current.sending.executors))
+    step = current.waiting_on(event.to_state or "")
+    if step is not None and event.to_state != sop.DRAFT:
+        return officers.holders(set(step.executors))
     return []
 
 
@@ -97,9 +91,10 @@ def enqueue(ids: list[int]) -> None:
     # Failed sends stay pending and are retried by `ckan sopsektoral notify`
     # (cron): CKAN's workers run no scheduler for delayed retries.
     try:
-        tk.enqueue_job(send, [ids], title="sopsektoral: notifications", queue=jobs.queue_name())
+        tk.enqueue_job(send, [ids], title="sopsektoral: notifications", queue=config.jobs_queue())
     except Exception:  # a queue outage must not fail the transition
-        log.exception("sopsektoral: could not enqueue notifications %s; `ckan sopsektoral notify` will send them", ids)
+        log.exception("sopsektoral: could not enqueue notifications %s; "
+                      "`ckan sopsektoral notify` will send them", ids)
 
 
 def _message(letter: Letter, event: Event) -> tuple[str, str]:
@@ -107,41 +102,42 @@ def _message(letter: Letter, event: Event) -> tuple[str, str]:
         return _item_message(letter, event)
     url = f"{tk.config.get('ckan.site_url', '').rstrip('/')}/sopsektoral/letter/{letter.id}"
     subject = tk._("[{site}] Request letter: {state}").format(
-        site=tk.config.get("ckan.site_title"), state=workflow.state_label(letter.state))
+        site=tk.config.get("ckan.site_title"), state=state_label(letter.state))
     lines = [
         tk._("Request letter \"{subject}\" (data year {year}) is now: {state}.").format(
-            subject=letter.subject, year=letter.data_year, state=workflow.state_label(letter.state)),
-        tk._("{action} by {user}.").format(action=workflow.transition_label(event.action), user=event.actor_name),
+            subject=letter.subject, year=letter.data_year, state=state_label(letter.state)),
+        tk._("{action} by {user}.").format(action=transition_label(event.action),
+                                           user=event.actor_name),
     ]
     if event.note:
         lines.append(tk._("Note: {note}").format(note=event.note))
-    deadline = workflow.deadline_of(letter.state, letter.state_since)
+    step = sop.current().waiting_on(letter.state)
+    deadline = step.deadline(letter.state_since) if step else None
     if deadline:
-        lines.append(tk._("Due: {deadline} (UTC)").format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
+        lines.append(tk._("Due: {deadline} (UTC)").format(
+            deadline=deadline.strftime("%Y-%m-%d %H:%M")))
     lines.append(url)
     return subject, "\n\n".join(lines)
 
 
 def _item_message(letter: Letter, event: Event) -> tuple[str, str]:
-    from ckanext.sopsektoral import collection
-    from ckanext.sopsektoral.model import LetterItem
-
     item = model.Session.get(LetterItem, event.item_id)
     site = tk.config.get("ckan.site_url", "").rstrip("/")
     pkg = model.Package.get(item.dataset_id) if item.dataset_id else None
     subject = tk._("[{site}] Requested data: {state}").format(
-        site=tk.config.get("ckan.site_title"), state=collection.item_state_label(item.state))
+        site=tk.config.get("ckan.site_title"), state=item_state_label(item.state))
     lines = [
         tk._("\"{title}\" (data year {year}, letter {number}) is now: {state}.").format(
             title=item.title, year=letter.data_year, number=letter.number or "",
-            state=collection.item_state_label(item.state)),
+            state=item_state_label(item.state)),
         tk._("{action} by {user}.").format(action=event.action, user=event.actor_name),
     ]
     if event.note:
         lines.append(tk._("Note: {note}").format(note=event.note))
-    deadline = collection.item_deadline(item)
+    deadline = item_deadline(item)
     if deadline:
-        lines.append(tk._("Due: {deadline} (UTC)").format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
+        lines.append(tk._("Due: {deadline} (UTC)").format(
+            deadline=deadline.strftime("%Y-%m-%d %H:%M")))
     if pkg is not None:
         lines.append(f"{site}/dataset/{pkg.name}")
     return subject, "\n\n".join(lines)
@@ -152,10 +148,9 @@ def send(ids: list[int] | None = None) -> int:
 
     Raises if any failed (the job shows as failed); they stay pending for the sweep.
     """
-    from ckan.lib import mailer
-
     session = model.Session
-    stmt = sa.select(Notification).where(Notification.sent.is_(None), Notification.attempts < MAX_ATTEMPTS)
+    stmt = sa.select(Notification).where(Notification.sent.is_(None),
+                                         Notification.attempts < MAX_ATTEMPTS)
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
     stmt = stmt.order_by(Notification.id).with_for_update(skip_locked=True)

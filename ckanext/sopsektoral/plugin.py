@@ -3,24 +3,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_request_context
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.sopsektoral import permissions, readiness, status, workflow
+from ckanext.sopsektoral import access, readiness, sop
+from ckanext.sopsektoral.datasets import permissions, status
+from ckanext.sopsektoral.logic import action, auth
 
 
 def _actions() -> dict[str, Any]:
-    from ckanext.sopsektoral.logic import action
-
     # Gated: while the plugin's database is not migrated (readiness.py).
     return readiness.guard_actions({name: getattr(action, name) for name in action.__all__})
 
 
 def _auth_functions() -> dict[str, Any]:
-    from ckanext.sopsektoral.logic import auth
-
     return readiness.guard_auth_functions({name: getattr(auth, name) for name in auth.__all__})
 
 
@@ -33,6 +33,7 @@ def _auth_functions() -> dict[str, Any]:
 @tk.blanket.config_declarations
 class SopsektoralPlugin(permissions.PermissionLabels, DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
     p.implements(p.ITranslation)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPermissionLabels)
@@ -43,6 +44,13 @@ class SopsektoralPlugin(permissions.PermissionLabels, DefaultTranslation, p.Sing
     def update_config(self, config_: CKANConfig) -> None:
         tk.add_template_directory(config_, "templates")
         tk.add_resource("assets", "sopsektoral")
+
+    # IConfigurable
+
+    def configure(self, config_: CKANConfig) -> None:
+        # The SOP file is read and checked when the plugin loads: a portal does not start with
+        # a broken one, and the error names every problem by its key (sop/loader.py).
+        sop.reload()
 
     # IPackageController
 
@@ -57,16 +65,9 @@ class SopsektoralPlugin(permissions.PermissionLabels, DefaultTranslation, p.Sing
 
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
         facets_dict["tahun_data"] = tk._("Data year")
-        user = workflow.current_user({"user": tk.current_user.name if tk.current_user else None}) \
-            if _has_request() else None
-        # The SOP status is internal: offered to Diskominfo officers and sysadmins.
-        if user is not None and (user.sysadmin or workflow.is_officer(user)):
+        # The SOP status is internal: offered to officers and sysadmins.
+        if has_request_context() and access.for_request().sees_every_opd():
             facets_dict["sop_status"] = tk._("SOP status")
             facets_dict["sop_overdue"] = tk._("Overdue")
         return facets_dict
 
-
-def _has_request() -> bool:
-    from flask import has_request_context
-
-    return has_request_context()

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.sopsektoral.letters.labels import state_label
+from ckanext.sopsektoral.items.states import item_state_label
 from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem
 from ckanext.sopsektoral.model.letter import CANCELLED_LETTER, OPEN_ITEM_STATES, VERIFIED
 
@@ -50,10 +52,8 @@ class Holder:
     item_state: str | None
 
     def state_label(self) -> str:
-        from ckanext.sopsektoral import collection, workflow
-
-        return (collection.item_state_label(self.item_state) if self.item_state
-                else workflow.state_label(self.letter_state))
+        return (item_state_label(self.item_state) if self.item_state
+                else state_label(self.letter_state))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(dataclasses.asdict(self), state_label=self.state_label())

@@ -1,6 +1,6 @@
 """Auth functions of ckanext-sopsektoral, named after their actions.
 
-Who may move a letter comes from the SOP table through workflow.may_act;
+Every SOP rule is asked of the request's principal (access.py), which reads the SOP file;
 sysadmins pass every check before these functions are called.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import AuthResult, Context, DataDict
 
-from ckanext.sopsektoral import sop, workflow
+from ckanext.sopsektoral import access, sop
 from ckanext.sopsektoral.model import Letter, LetterItem
 
 __all__ = [
@@ -54,15 +54,28 @@ def _result(allowed: bool, message: str = "") -> AuthResult:
     return {"success": True} if allowed else {"success": False, "msg": message}
 
 
+def _principal(context: Context) -> access.Principal:
+    return access.principal(context)
+
+
 def _user(context: Context) -> model.User | None:
-    return workflow.current_user(context)
+    return _principal(context).user
 
 
 def _officers_only(context: Context) -> AuthResult:
     return _result(
-        workflow.is_officer(_user(context)),
+        _principal(context).is_officer,
         tk._("Only Diskominfo officers holding a position may do this"),
     )
+
+
+def _right(context: Context, right: str, message: str) -> AuthResult:
+    """Allowed to holders of the positions the SOP file gives ``right`` (a right or a step key)."""
+    principal = _principal(context)
+    if principal.holds(sop.current().holders_of(right)):
+        return {"success": True}
+    positions = ", ".join(sorted(sop.position_label(p) for p in sop.current().holders_of(right)))
+    return _result(False, message.format(positions=positions))
 
 
 @tk.auth_allow_anonymous_access
@@ -89,8 +102,7 @@ def sopsektoral_officer_list(context: Context, data_dict: DataDict) -> AuthResul
 
 
 def sopsektoral_daftar_data_import(context: Context, data_dict: DataDict) -> AuthResult:
-    allowed = workflow.holds_any(_user(context), [sop.KEPALA_SEKSI, sop.STAF_STATISTIK]) is not None
-    return _result(allowed, tk._("Only the Head of Statistics Section or Statistics Staff may import the Daftar Data"))
+    return _right(context, "import_daftar_data", tk._("Only the {positions} may import the Daftar Data"))
 
 
 def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> AuthResult:
@@ -99,7 +111,7 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> AuthR
 
 
 def sopsektoral_letter_create(context: Context, data_dict: DataDict) -> AuthResult:
-    return _result(*workflow.may_act(context, "update", None))
+    return _result(*_principal(context).may_letter("update", None))
 
 
 def _letter(data_dict: DataDict) -> Letter | None:
@@ -108,7 +120,7 @@ def _letter(data_dict: DataDict) -> Letter | None:
 
 
 def _may(transition: str, context: Context, data_dict: DataDict) -> AuthResult:
-    return _result(*workflow.may_act(context, transition, _letter(data_dict)))
+    return _result(*_principal(context).may_letter(transition, _letter(data_dict)))
 
 
 def sopsektoral_letter_update(context: Context, data_dict: DataDict) -> AuthResult:
@@ -136,12 +148,12 @@ def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> AuthResu
 
 
 def sopsektoral_letter_show(context: Context, data_dict: DataDict) -> AuthResult:
-    user = _user(context)
-    if workflow.is_officer(user):
+    principal = _principal(context)
+    if principal.is_officer:
         return {"success": True}
     letter = _letter(data_dict)
-    if user is not None and letter is not None and letter.state in (workflow.SIGNED, workflow.SENT):
-        orgs = {g.id for g in user.get_groups("organization")}
+    if principal.user is not None and letter is not None and letter.state in (sop.SIGNED, sop.SENT):
+        orgs = set(principal.organizations())
         addressed = model.Session.query(LetterItem.id).filter(
             LetterItem.letter_id == letter.id, LetterItem.owner_org.in_(orgs or {""})
         ).first()
@@ -171,62 +183,46 @@ def _item(data_dict: DataDict) -> LetterItem | None:
     return model.Session.get(LetterItem, item_id) if isinstance(item_id, str) else None
 
 
-def _org_member(user: model.User | None, org_id: str, capacities: tuple[str, ...]) -> bool:
-    if user is None:
-        return False
-    return model.Session.query(model.Member.id).filter(
-        model.Member.group_id == org_id, model.Member.table_name == "user",
-        model.Member.table_id == user.id, model.Member.state == "active",
-        model.Member.capacity.in_(capacities),
-    ).first() is not None
-
-
 def sopsektoral_item_list(context: Context, data_dict: DataDict) -> AuthResult:
     # Officers see every OPD's items; OPD members their own (the action filters).
     return _result(_user(context) is not None, tk._("Log in to see the requested data"))
 
 
 def sopsektoral_item_show(context: Context, data_dict: DataDict) -> AuthResult:
-    user = _user(context)
-    if workflow.is_officer(user):
+    principal = _principal(context)
+    if principal.is_officer:
         return {"success": True}
     item = _item(data_dict)
-    if item is not None and _org_member(user, item.owner_org, ("member", "editor", "admin")):
+    if item is not None and principal.in_opd(item.owner_org):
         return {"success": True}
     return _result(False, tk._("Only Diskominfo officers and the OPD asked may see this data item"))
 
 
 def sopsektoral_item_submit(context: Context, data_dict: DataDict) -> AuthResult:
     item = _item(data_dict)
-    user = _user(context)
+    principal = _principal(context)
+    message = tk._("Only an editor of the OPD asked may submit its data")
     if item is None:
         # Any OPD editor may try; the action answers for the item itself.
-        allowed = user is not None and bool(user.get_groups("organization", "editor"))
-        return _result(allowed, tk._("Only an editor of the OPD asked may submit its data"))
-    return _result(_org_member(user, item.owner_org, ("editor", "admin")),
-                   tk._("Only an editor of the OPD asked may submit its data"))
-
-
-def _verifiers(context: Context, positions: tuple[str, ...], message: str) -> AuthResult:
-    return _result(workflow.holds_any(_user(context), positions) is not None, message)
+        return _result("editor" in principal.organizations().values()
+                       or "admin" in principal.organizations().values(), message)
+    return _result(principal.in_opd(item.owner_org, ("editor", "admin")), message)
 
 
 def sopsektoral_item_claim(context: Context, data_dict: DataDict) -> AuthResult:
-    return _verifiers(context, (sop.STAF_STATISTIK, sop.KEPALA_SEKSI),
-                      tk._("Only statistics officers may claim data items"))
+    return _right(context, "claim", tk._("Only the {positions} may claim data items"))
 
 
 def sopsektoral_item_verify(context: Context, data_dict: DataDict) -> AuthResult:
-    return _verifiers(context, (sop.STAF_STATISTIK,), tk._("Only the Statistics Staff may verify data (SOP step 6)"))
+    return _right(context, "verification", tk._("Only the {positions} may verify data"))
 
 
 def sopsektoral_item_return(context: Context, data_dict: DataDict) -> AuthResult:
-    return _verifiers(context, (sop.STAF_STATISTIK,), tk._("Only the Statistics Staff may return data (SOP step 6)"))
+    return _right(context, "verification", tk._("Only the {positions} may return data for correction"))
 
 
 def sopsektoral_item_publish(context: Context, data_dict: DataDict) -> AuthResult:
-    return _verifiers(context, (sop.STAF_STATISTIK, sop.KEPALA_SEKSI),
-                      tk._("Only statistics officers may publish verified data"))
+    return _right(context, "publish", tk._("Only the {positions} may publish verified data"))
 
 
 @tk.auth_allow_anonymous_access
@@ -253,10 +249,10 @@ def sopsektoral_period_list(context: Context, data_dict: DataDict) -> AuthResult
 def package_show(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
     """Diskominfo officers read every OPD's datasets that a letter asks for (the
     search index agrees through the ``sopsektoral-walidata`` label)."""
-    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.datasets import permissions as collection  # datasets/permissions.py
 
     package = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
-    if package is not None and package.private and workflow.is_officer(_user(context)) \
+    if package is not None and package.private and _principal(context).is_officer \
             and collection.in_workflow(package.id):
         return {"success": True}
     return next_auth(context, data_dict)
@@ -274,7 +270,7 @@ def package_update(next_auth: Any, context: Context, data_dict: DataDict) -> Aut
     """While the statistics staff verify a dataset, its OPD cannot change it
     (nor its resources, whose auth defers to this): what is verified is what
     was submitted. Returning the item opens it for corrections again."""
-    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.datasets import permissions as collection  # datasets/permissions.py
 
     package = _package(context, data_dict)
     if package is not None and collection.current_state(package.id)[0] == collection.SUBMITTED:
@@ -287,7 +283,7 @@ def package_update(next_auth: Any, context: Context, data_dict: DataDict) -> Aut
 @tk.chained_auth_function
 def package_delete(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
     """A dataset that a sent letter asks for cannot be deleted while it is collected or verified."""
-    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.datasets import permissions as collection  # datasets/permissions.py
 
     package = _package(context, data_dict)
     if package is not None and collection.under_collection(package.id):
@@ -311,7 +307,7 @@ def _bulk_refusal(data_dict: DataDict, blocked: Any, message: str) -> AuthResult
 @tk.chained_auth_function
 def bulk_update_public(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
     """The organization's bulk "make public" cannot bypass the SOP's publish step."""
-    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.datasets import permissions as collection  # datasets/permissions.py
 
     return _bulk_refusal(data_dict, collection.awaiting_publication, tk._(
         "{dataset} is in the SOP's collection and verification: only the statistics staff "
@@ -321,7 +317,7 @@ def bulk_update_public(next_auth: Any, context: Context, data_dict: DataDict) ->
 @tk.chained_auth_function
 def bulk_update_delete(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
     """Nor can the bulk delete remove a dataset being collected or verified."""
-    from ckanext.sopsektoral import collection
+    from ckanext.sopsektoral.datasets import permissions as collection  # datasets/permissions.py
 
     return _bulk_refusal(data_dict, collection.under_collection, tk._(
         "{dataset} is requested by a letter (SOP) and is being collected or verified: "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -10,7 +11,9 @@ from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.sopsektoral import regions, sop
+from ckanext.sopsektoral import readiness, regions, sop
+from ckanext.sopsektoral.datasets.permissions import in_workflow
+from ckanext.sopsektoral.items.states import CHECKLIST, ITEM_STATES
 
 __all__ = [
     "sopsektoral_read_only",
@@ -81,10 +84,8 @@ def sopsektoral_required_in_workflow(
         return
     package = context.get("package")
     if isinstance(package, model.Package):
-        from ckanext.sopsektoral import collection, readiness
-
         # Before the plugin's tables exist no letter can ask for it (readiness.py).
-        if not readiness.ready() or not collection.in_workflow(package.id):
+        if not readiness.ready() or not in_workflow(package.id):
             data.pop(key, None)
             raise tk.StopOnError
     errors[key].append(tk._("Missing value"))
@@ -148,10 +149,9 @@ def sopsektoral_sdsn_code(value: Any, context: Context) -> Any:
 
 
 def sopsektoral_position(value: Any, context: Context) -> Any:
-    if value not in sop.POSITIONS:
-        raise tk.Invalid(
-            tk._("Unknown position; use one of: {positions}").format(positions=", ".join(sop.POSITIONS))
-        )
+    keys = sop.current().position_keys
+    if value not in keys:
+        raise tk.Invalid(tk._("Unknown position; use one of: {positions}").format(positions=", ".join(keys)))
     return value
 
 
@@ -206,34 +206,25 @@ def sopsektoral_string_list(value: Any, context: Context) -> Any:
 
 
 def sopsektoral_letter_state(value: Any, context: Context) -> Any:
-    from ckanext.sopsektoral import workflow
-
-    if value not in workflow.LETTER_STATES:
-        raise tk.Invalid(
-            tk._("Unknown state; use one of: {states}").format(states=", ".join(workflow.LETTER_STATES))
-        )
+    states = sop.current().letter_states
+    if value not in states:
+        raise tk.Invalid(tk._("Unknown state; use one of: {states}").format(states=", ".join(states)))
     return value
 
 
 def sopsektoral_item_states(value: Any, context: Context) -> Any:
     """One item state or several (a list, or comma separated)."""
-    from ckanext.sopsektoral import collection
-
     states = sopsektoral_string_list(value, context)
-    unknown = [s for s in states if s not in collection.ITEM_STATES]
+    unknown = [s for s in states if s not in ITEM_STATES]
     if unknown or not states:
         raise tk.Invalid(
-            tk._("Unknown state; use one of: {states}").format(states=", ".join(collection.ITEM_STATES))
+            tk._("Unknown state; use one of: {states}").format(states=", ".join(ITEM_STATES))
         )
     return states
 
 
 def sopsektoral_checklist(value: Any, context: Context) -> Any:
     """The verifier's Satu Data checklist: known keys → true/false."""
-    import json
-
-    from ckanext.sopsektoral import collection
-
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -241,10 +232,10 @@ def sopsektoral_checklist(value: Any, context: Context) -> Any:
             raise tk.Invalid(tk._("Expected a JSON object"))
     if not isinstance(value, dict):
         raise tk.Invalid(tk._("Expected a JSON object"))
-    unknown = [k for k in value if k not in collection.CHECKLIST]
+    unknown = [k for k in value if k not in CHECKLIST]
     if unknown:
         raise tk.Invalid(tk._("Unknown checklist entries: {keys}; use: {known}").format(
-            keys=", ".join(unknown), known=", ".join(collection.CHECKLIST)))
+            keys=", ".join(unknown), known=", ".join(CHECKLIST)))
     return {k: tk.asbool(v) for k, v in value.items()}
 
 

@@ -82,7 +82,7 @@ class LetterItem(tk.BaseModel):
     check_results = sa.Column(JSONB, nullable=True)
     published_at = sa.Column(sa.DateTime, nullable=True)
     # The automatic checks of the newest submission, run by a background job
-    # (checks.run_job): pending, running, done or failed.
+    # (checks.run.run_job): pending, running, done or failed.
     checks_state = sa.Column(sa.UnicodeText, nullable=True)
     checks_error = sa.Column(sa.UnicodeText, nullable=True)
     checks_done_at = sa.Column(sa.DateTime, nullable=True)

@@ -8,15 +8,11 @@ import pytest
 from ckan import model
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import collection
+from ckanext.sopsektoral.datasets import index
 from ckanext.sopsektoral.cli import sopsektoral
 from ckanext.sopsektoral.model import Letter, LetterItem
 from ckanext.sopsektoral.model.base import utcnow
-from ckanext.sopsektoral.tests.test_collection import (  # noqa: F401 (sent is a fixture)
-    _submit_all,
-    by_title,
-    sent,
-)
+from ckanext.sopsektoral.tests.helpers import by_title, submit_all
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -28,14 +24,14 @@ def _overdue_in_index() -> set[str]:
 
 def test_datasets_that_became_overdue_are_reindexed(cast, sent, cli):
     item = by_title(sent["id"], "Puskesmas")
-    assert collection.stale_in_index() == []
+    assert index.stale_in_index() == []
     # A week passes: the deadline is behind us, though no transition reindexed the dataset.
     model.Session.query(LetterItem).filter_by(id=item["id"]).update(
         {"deadline": utcnow() - dt.timedelta(hours=1)})
     model.Session.commit()
     assert call_action("package_show", id=item["dataset_id"])["sop_overdue"] is True
     assert _overdue_in_index() == set()
-    assert collection.stale_in_index() == [item["dataset_id"]]
+    assert index.stale_in_index() == [item["dataset_id"]]
 
     result = cli.invoke(sopsektoral, ["refresh-index"])
     assert result.exit_code == 0, result.output
@@ -46,7 +42,7 @@ def test_datasets_that_became_overdue_are_reindexed(cast, sent, cli):
 
 
 def test_verification_opening_when_collection_closes_is_reindexed(cast, sent, cli):
-    _submit_all(cast, sent["id"], skip={by_title(sent["id"], "Trayek")["id"]})
+    submit_all(cast, sent["id"], skip={by_title(sent["id"], "Trayek")["id"]})
     puskesmas = by_title(sent["id"], "Puskesmas")
     found = call_action("package_search", include_private=True, fq="sop_status:submitted -sop_deadline:[* TO *]")
     assert found["count"] == 2  # verification has not opened: no deadline yet
@@ -55,7 +51,7 @@ def test_verification_opening_when_collection_closes_is_reindexed(cast, sent, cl
         {"deadline": utcnow() - dt.timedelta(minutes=1)})
     model.Session.commit()
     assert model.Session.get(Letter, sent["id"]).all_submitted_at is None
-    assert puskesmas["dataset_id"] in collection.stale_in_index()
+    assert puskesmas["dataset_id"] in index.stale_in_index()
 
     result = cli.invoke(sopsektoral, ["refresh-index"])
     assert result.exit_code == 0, result.output

@@ -11,50 +11,28 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action, call_auth
 
-from ckanext.sopsektoral import regions
-from ckanext.sopsektoral.tests.conftest import advance, as_user
+from ckanext.sopsektoral import tabular
+from ckanext.sopsektoral.checks.previous_year import check_copied_from_previous_year
+from ckanext.sopsektoral.checks.run import run_queued_jobs
+from ckanext.sopsektoral.checks.tables import Table
+from ckanext.sopsektoral.tests.helpers import (
+    advance,
+    as_user,
+    balikpapan_csv,
+    by_title,
+    items_of,
+    submit_all,
+    upload,
+)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
 DATA = pathlib.Path(__file__).parent / "data"
 
 
-def balikpapan_csv(year: int, values: tuple[int, ...] = (5, 4, 5, 4, 6, 3), code_override: str | None = None) -> bytes:
-    """A tidy table per kecamatan with Kemendagri codes, as Balikpapan's OPDs publish."""
-    kecamatan = [c for c, r in regions.regions().items() if r["tingkat"] == "kecamatan"]
-    lines = ["kode_wilayah,nama_kecamatan,jumlah_puskesmas,satuan,tahun"]
-    for i, (code, value) in enumerate(zip(kecamatan, values)):
-        lines.append(f"{code_override if code_override and i == 0 else code},{regions.name(code)},{value},unit,{year}")
-    return ("\n".join(lines) + "\n").encode()
-
-
 def run_checks() -> None:
     """Run the queued automatic checks (a background job) now, in this process."""
-    from ckanext.sopsektoral import checks
-
-    checks.run_queued_jobs()
-
-
-def upload(dataset_id: str, content: bytes, filename: str, user) -> dict:
-    return call_action("resource_create", as_user(user), package_id=dataset_id, name=filename,
-                       url=filename, format=filename.rsplit(".", 1)[-1].upper(),
-                       upload=FileStorage(io.BytesIO(content), filename))
-
-
-@pytest.fixture
-def sent(cast, draft):
-    """The draft letter signed and sent: three items, two OPDs."""
-    advance(cast, draft["id"], "signed")
-    letter = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
-    return letter
-
-
-def items_of(letter_id, **filters):
-    return call_action("sopsektoral_item_list", letter_id=letter_id, **filters)["results"]
-
-
-def by_title(letter_id, fragment):
-    return next(i for i in items_of(letter_id) if fragment in i["title"])
+    run_queued_jobs()
 
 
 class TestSend:
@@ -79,10 +57,10 @@ class TestSend:
         call_action("sopsektoral_daftar_data_import", rows=[{
             "tahun": 2026, "opd": "dinas-kesehatan", "judul_data": "Jumlah Posyandu", "dataset": "jumlah-posyandu"}])
         entry = call_action("sopsektoral_daftar_data_list", q="Posyandu")["results"][0]
-        letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi), subject="Posyandu",
+        letter = call_action("sopsektoral_letter_create", as_user(cast.drafter), subject="Posyandu",
                              data_year=2026, items=[entry["id"]])
         advance(cast, letter["id"], "signed")
-        call_action("sopsektoral_letter_send", as_user(cast.kepala_seksi), id=letter["id"])
+        call_action("sopsektoral_letter_send", as_user(cast.drafter), id=letter["id"])
         assert items_of(letter["id"])[0]["dataset_id"] == existing["id"]
         pkg = call_action("package_show", id=existing["id"])
         assert pkg["private"] is True  # invariant 6
@@ -90,18 +68,18 @@ class TestSend:
 
     def test_sending_twice_creates_nothing_twice(self, cast, sent):
         with pytest.raises(tk.ValidationError):
-            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=sent["id"])
+            call_action("sopsektoral_letter_send", as_user(cast.verifier), id=sent["id"])
         assert call_action("package_search", include_private=True, fq="sop_status:requested")["count"] == 3
 
     def test_only_signed_letters_are_sent(self, cast, draft):
         with pytest.raises(tk.ValidationError):
-            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+            call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
 
     def test_who_may_send(self, cast, draft):
         advance(cast, draft["id"], "signed")
-        for who in ("staf_statistik", "kepala_seksi", "sysadmin"):
+        for who in ("verifier", "drafter", "sysadmin"):
             assert call_auth("sopsektoral_letter_send", {"user": cast.name(who)}, id=draft["id"])
-        for who in ("kepala_dinas", "operator", "user", "anonymous"):
+        for who in ("signer", "operator", "user", "anonymous"):
             with pytest.raises(tk.NotAuthorized):
                 call_auth("sopsektoral_letter_send", {"user": cast.name(who)}, id=draft["id"])
 
@@ -147,7 +125,7 @@ class TestVisibility:
     def test_officers_see_every_opd_operators_their_own(self, cast, sent):
         puskesmas = by_title(sent["id"], "Puskesmas")
         trayek = by_title(sent["id"], "Trayek")
-        for who in ("staf_statistik", "kepala_dinas"):
+        for who in ("verifier", "signer"):
             assert call_auth("package_show", {"user": cast.name(who)}, id=trayek["dataset_id"])
             found = call_action("package_search", as_user(cast.name(who)), include_private=True, q="*:*")
             assert found["count"] == 3
@@ -169,16 +147,6 @@ class TestVisibility:
             call_action("sopsektoral_item_show", as_user(cast.operator), id=trayek["id"])
 
 
-def _submit_all(cast, letter_id, skip=frozenset()):
-    """Upload and submit every item still requested (but those in ``skip``)."""
-    for item in items_of(letter_id, state=["requested"]):
-        if item["id"] in skip:
-            continue
-        who = cast.operator if item["owner_org"] == cast.opd["id"] else cast.other_operator
-        upload(item["dataset_id"], balikpapan_csv(2026), "data-2026.csv", who)
-        call_action("sopsektoral_item_submit", as_user(who), id=item["id"])
-
-
 class TestCollectAndVerify:
     def test_submit_needs_a_resource(self, cast, sent):
         item = by_title(sent["id"], "Puskesmas")
@@ -192,35 +160,35 @@ class TestCollectAndVerify:
         submitted = call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
         assert submitted["state"] == "submitted" and submitted["verification_opened_at"] is None
         with pytest.raises(tk.ValidationError) as err:
-            call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+            call_action("sopsektoral_item_verify", as_user(cast.verifier), id=item["id"])
         assert "state" in err.value.error_dict
-        _submit_all(cast, sent["id"]) if False else None
+        submit_all(cast, sent["id"]) if False else None
         for other in items_of(sent["id"], state=["requested"]):
             who = cast.operator if other["owner_org"] == cast.opd["id"] else cast.other_operator
             upload(other["dataset_id"], balikpapan_csv(2026), "data-2026.csv", who)
             call_action("sopsektoral_item_submit", as_user(who), id=other["id"])
         item = call_action("sopsektoral_item_show", id=item["id"])
         assert item["verification_opened_at"] and item["verification_deadline"]
-        assert "verify" in call_action("sopsektoral_item_show", as_user(cast.staf_statistik), id=item["id"])["available_actions"]
+        assert "verify" in call_action("sopsektoral_item_show", as_user(cast.verifier), id=item["id"])["available_actions"]
 
     @pytest.mark.ckan_config("ckanext.sopsektoral.step.collect.minutes", 0)
     def test_verification_opens_when_the_window_closes(self, cast, draft):
         advance(cast, draft["id"], "signed")
-        letter = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+        letter = call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
         item = by_title(letter["id"], "Puskesmas")
         assert item["overdue"] is True
         upload(item["dataset_id"], balikpapan_csv(2026), "data-2026.csv", cast.operator)
         call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
-        verified = call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+        verified = call_action("sopsektoral_item_verify", as_user(cast.verifier), id=item["id"])
         assert verified["state"] == "verified"
 
     def test_return_resubmit_verify_publish(self, cast, sent):
-        _submit_all(cast, sent["id"])
+        submit_all(cast, sent["id"])
         item = by_title(sent["id"], "Puskesmas")
         with pytest.raises(tk.ValidationError) as err:
-            call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=item["id"])
+            call_action("sopsektoral_item_return", as_user(cast.verifier), id=item["id"])
         assert "note" in err.value.error_dict
-        returned = call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=item["id"],
+        returned = call_action("sopsektoral_item_return", as_user(cast.verifier), id=item["id"],
                                note="Kolom satuan kosong pada baris 3")
         assert returned["state"] == "returned" and returned["return_reason"] == "Kolom satuan kosong pada baris 3"
         assert returned["correction_deadline"]
@@ -231,14 +199,14 @@ class TestCollectAndVerify:
         mine = call_action("sopsektoral_item_list", as_user(cast.operator), state=["returned"])["results"]
         assert [i["return_reason"] for i in mine] == ["Kolom satuan kosong pada baris 3"]
         call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
-        verified = call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"],
+        verified = call_action("sopsektoral_item_verify", as_user(cast.verifier), id=item["id"],
                                checklist={"standar_data": True, "metadata": True, "kode_referensi": True})
-        assert verified["state"] == "verified" and verified["verified_by"] == cast.staf_statistik["name"]
+        assert verified["state"] == "verified" and verified["verified_by"] == cast.verifier["name"]
         assert verified["checklist"]["kode_referensi"] is True
         pkg = call_action("package_show", id=item["dataset_id"])
         assert pkg["private"] is True and pkg["sop_status"] == "verified"
-        assert pkg["sop_verified_by"] == cast.staf_statistik["name"]
-        published = call_action("sopsektoral_item_publish", as_user(cast.kepala_seksi), id=item["id"])
+        assert pkg["sop_verified_by"] == cast.verifier["name"]
+        published = call_action("sopsektoral_item_publish", as_user(cast.drafter), id=item["id"])
         assert published["published"] is True
         assert call_action("package_search", q="*:*")["count"] == 1  # now public
         # Invariant 5: every view agrees.
@@ -252,53 +220,53 @@ class TestCollectAndVerify:
 
     @pytest.mark.ckan_config("ckanext.sopsektoral.auto_publish", True)
     def test_auto_publish(self, cast, sent):
-        _submit_all(cast, sent["id"])
+        submit_all(cast, sent["id"])
         item = by_title(sent["id"], "Trayek")
-        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+        call_action("sopsektoral_item_verify", as_user(cast.verifier), id=item["id"])
         assert call_action("package_show", id=item["dataset_id"])["private"] is False
 
     def test_exempt_data_is_never_published(self, cast, sent):
         item = by_title(sent["id"], "Imunisasi")
         call_action("package_patch", as_user(cast.operator), id=item["dataset_id"], klasifikasi_akses="dikecualikan")
-        _submit_all(cast, sent["id"])
-        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"])
+        submit_all(cast, sent["id"])
+        call_action("sopsektoral_item_verify", as_user(cast.verifier), id=item["id"])
         with pytest.raises(tk.ValidationError) as err:
-            call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=item["id"])
+            call_action("sopsektoral_item_publish", as_user(cast.verifier), id=item["id"])
         assert "klasifikasi_akses" in err.value.error_dict
         assert call_action("package_show", id=item["dataset_id"])["private"] is True
 
     def test_bulk_verify_is_all_or_nothing(self, cast, sent):
-        _submit_all(cast, sent["id"])
+        submit_all(cast, sent["id"])
         ids = [i["id"] for i in items_of(sent["id"])]
-        call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=ids[0], note="salah")
+        call_action("sopsektoral_item_return", as_user(cast.verifier), id=ids[0], note="salah")
         with pytest.raises(tk.ValidationError):
-            call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), ids=ids)
+            call_action("sopsektoral_item_verify", as_user(cast.verifier), ids=ids)
         assert {i["state"] for i in items_of(sent["id"])} == {"submitted", "returned"}
-        result = call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), ids=ids[1:])
+        result = call_action("sopsektoral_item_verify", as_user(cast.verifier), ids=ids[1:])
         assert [i["state"] for i in result["results"]] == ["verified", "verified"]
-        published = call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), ids=ids[1:])
+        published = call_action("sopsektoral_item_publish", as_user(cast.verifier), ids=ids[1:])
         assert all(i["published"] for i in published["results"])
 
     def test_claim_and_assign(self, cast, sent):
-        _submit_all(cast, sent["id"])
+        submit_all(cast, sent["id"])
         item = by_title(sent["id"], "Puskesmas")
         other_staff = factories.User()
         call_action("sopsektoral_officer_assign", user=other_staff["name"], position="staf_statistik")
-        claimed = call_action("sopsektoral_item_claim", as_user(cast.staf_statistik), id=item["id"])
-        assert claimed["claimed_by"] == cast.staf_statistik["name"]
+        claimed = call_action("sopsektoral_item_claim", as_user(cast.verifier), id=item["id"])
+        assert claimed["claimed_by"] == cast.verifier["name"]
         with pytest.raises(tk.ValidationError):
             call_action("sopsektoral_item_verify", as_user(other_staff), id=item["id"])
         with pytest.raises(tk.NotAuthorized):
-            call_action("sopsektoral_item_claim", as_user(cast.staf_statistik), id=item["id"], user=other_staff["name"])
-        assigned = call_action("sopsektoral_item_claim", as_user(cast.kepala_seksi), id=item["id"], user=other_staff["name"])
+            call_action("sopsektoral_item_claim", as_user(cast.verifier), id=item["id"], user=other_staff["name"])
+        assigned = call_action("sopsektoral_item_claim", as_user(cast.drafter), id=item["id"], user=other_staff["name"])
         assert assigned["claimed_by"] == other_staff["name"]
         mine = call_action("sopsektoral_item_list", as_user(other_staff), claimed_by=other_staff["name"])
         assert [i["id"] for i in mine["results"]] == [item["id"]]
         call_action("sopsektoral_item_verify", as_user(other_staff), id=item["id"])
 
     def test_queue_filters_and_sorting(self, cast, sent):
-        _submit_all(cast, sent["id"])
-        queue = call_action("sopsektoral_item_list", as_user(cast.staf_statistik), state=["submitted"],
+        submit_all(cast, sent["id"])
+        queue = call_action("sopsektoral_item_list", as_user(cast.verifier), state=["submitted"],
                             sort="organization")
         assert queue["count"] == 3
         assert [i["organization_title"] for i in queue["results"]] == ["Dinas Kesehatan"] * 2 + ["Dinas Perhubungan"]
@@ -313,20 +281,20 @@ class TestCollectAndVerify:
 
 class TestPermissionMatrix:
     @pytest.mark.parametrize(("action", "allowed"), [
-        ("sopsektoral_item_verify", ("staf_statistik",)),
-        ("sopsektoral_item_return", ("staf_statistik",)),
-        ("sopsektoral_item_claim", ("staf_statistik", "kepala_seksi")),
-        ("sopsektoral_item_publish", ("staf_statistik", "kepala_seksi")),
+        ("sopsektoral_item_verify", ("verifier",)),
+        ("sopsektoral_item_return", ("verifier",)),
+        ("sopsektoral_item_claim", ("verifier", "drafter")),
+        ("sopsektoral_item_publish", ("verifier", "drafter")),
         ("sopsektoral_item_submit", ("operator",)),
-        ("sopsektoral_item_show", ("staf_statistik", "kepala_seksi", "kepala_bidang", "sekretaris",
-                                   "kepala_dinas", "plt_kepala_dinas", "operator")),
-        ("sopsektoral_item_list", ("staf_statistik", "kepala_seksi", "kepala_bidang", "sekretaris", "kepala_dinas",
-                                   "plt_kepala_dinas", "operator", "other_operator", "user", "former_kepala_bidang")),
+        ("sopsektoral_item_show", ("verifier", "drafter", "first_approver", "second_approver",
+                                   "signer", "plt_signer", "operator")),
+        ("sopsektoral_item_list", ("verifier", "drafter", "first_approver", "second_approver", "signer",
+                                   "plt_signer", "operator", "other_operator", "user", "former_first_approver")),
     ])
     def test_item_actions(self, cast, sent, action, allowed):
         item = by_title(sent["id"], "Puskesmas")
-        everyone = ("anonymous", "user", "operator", "other_operator", "kepala_seksi", "kepala_bidang",
-                    "sekretaris", "kepala_dinas", "staf_statistik", "plt_kepala_dinas", "former_kepala_bidang")
+        everyone = ("anonymous", "user", "operator", "other_operator", "drafter", "first_approver",
+                    "second_approver", "signer", "verifier", "plt_signer", "former_first_approver")
         for who in everyone:
             context = {"user": cast.name(who)}
             if who in allowed:
@@ -378,21 +346,17 @@ class TestAutomaticChecks:
         # The June file repeats every May figure: uploaded after May, it is flagged.
         upload(item["dataset_id"], (DATA / "surabaya_mei-jumlah-kunjungan-puskesmas-lama-baru-2023.csv").read_bytes(),
                "mei.csv", cast.operator)
-        from ckanext.sopsektoral import checks
-
-        mei = checks.Table("a", "mei", *self._read(DATA / "surabaya_mei-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"))
-        juni = checks.Table("b", "juni", *self._read(DATA / "surabaya_juni-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"))
-        assert checks.check_copied_from_previous_year([juni], [mei]).passed is False
+        mei = Table("a", "mei", *self._read(DATA / "surabaya_mei-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"))
+        juni = Table("b", "juni", *self._read(DATA / "surabaya_juni-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"))
+        assert check_copied_from_previous_year([juni], [mei]).passed is False
 
     def test_partly_equal_years_are_not_a_copy(self):
-        from ckanext.sopsektoral import checks
-
         header, rows = self._read(DATA / "jabar_disnakertrans-od_19868_daftar_upah_minimum_kabupatenkota_di_drh_prov_jabar_data.csv")
         year = header.index("tahun")
         y2020 = [r for r in rows if r[year] == "2020"]
         y2021 = [r for r in rows if r[year] == "2021"]
-        result = checks.check_copied_from_previous_year([checks.Table("b", "2021", header, y2021)],
-                                                        [checks.Table("a", "2020", header, y2020)])
+        result = check_copied_from_previous_year([Table("b", "2021", header, y2021)],
+                                                 [Table("a", "2020", header, y2020)])
         assert result.passed is True
 
     def test_broken_table_fails_the_structure_check(self, cast, sent):
@@ -403,8 +367,6 @@ class TestAutomaticChecks:
 
     @staticmethod
     def _read(path):
-        from ckanext.sopsektoral import tabular
-
         matrix = tabular.read_csv_rows(path.read_bytes())
         return [h.strip().lower().replace(" ", "_") for h in matrix[0]], matrix[1:]
 
@@ -436,14 +398,14 @@ class TestCheckMessagesInTheReadersLanguage:
 
     def _api(self, app, cast, item, prefix=""):
         resp = app.get(f"{prefix}/api/3/action/sopsektoral_item_show?id={item['id']}",
-                       headers=self._headers(cast.staf_statistik))
+                       headers=self._headers(cast.verifier))
         return {r["key"]: r for r in resp.json["result"]["check_results"]}
 
     def _workbench(self, app, cast, item, prefix=""):
         from bs4 import BeautifulSoup
 
         body = app.get(prefix + tk.url_for("sopsektoral.item_read", id=item["id"]),
-                       headers=self._headers(cast.staf_statistik)).body
+                       headers=self._headers(cast.verifier)).body
         return body, BeautifulSoup(body, "html.parser").select_one("section.sopsektoral-checks")
 
     def test_the_result_is_stored_untranslated(self, item):
@@ -536,35 +498,35 @@ class TestCheckMessagesInTheReadersLanguage:
 
 def test_the_whole_sop_from_daftar_data_to_published_data(cast):
     """SOP steps 1–6 end to end, as each position does them."""
-    call_action("sopsektoral_daftar_data_import", as_user(cast.staf_statistik), rows=[
+    call_action("sopsektoral_daftar_data_import", as_user(cast.verifier), rows=[
         {"tahun": 2026, "opd": "dinas-kesehatan", "judul_data": "Jumlah Puskesmas menurut Kecamatan",
          "satuan": "unit", "ukuran": "jumlah puskesmas", "konsep": "Fasilitas kesehatan tingkat pertama",
          "definisi": "Puskesmas induk", "klasifikasi": "menurut kecamatan", "frekuensi": "tahunan",
          "kode_wilayah": "64.71", "klasifikasi_akses": "publik"},
     ])
-    entry = call_action("sopsektoral_daftar_data_list", as_user(cast.kepala_seksi), year=2026)["results"][0]
-    letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi),
+    entry = call_action("sopsektoral_daftar_data_list", as_user(cast.drafter), year=2026)["results"][0]
+    letter = call_action("sopsektoral_letter_create", as_user(cast.drafter),
                          subject="Permintaan Data 2026", data_year=2026, items=[entry["id"]])
-    call_action("sopsektoral_letter_submit", as_user(cast.kepala_seksi), id=letter["id"])
-    call_action("sopsektoral_letter_initial", as_user(cast.kepala_bidang), id=letter["id"])
-    call_action("sopsektoral_letter_initial", as_user(cast.sekretaris), id=letter["id"])
-    signed = call_action("sopsektoral_letter_sign", as_user(cast.kepala_dinas), id=letter["id"])
+    call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=letter["id"])
+    call_action("sopsektoral_letter_initial", as_user(cast.first_approver), id=letter["id"])
+    call_action("sopsektoral_letter_initial", as_user(cast.second_approver), id=letter["id"])
+    signed = call_action("sopsektoral_letter_sign", as_user(cast.signer), id=letter["id"])
     assert signed["number"]
-    sent = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=letter["id"])
+    sent = call_action("sopsektoral_letter_send", as_user(cast.verifier), id=letter["id"])
     item = items_of(sent["id"])[0]
     upload(item["dataset_id"], balikpapan_csv(2026), "puskesmas-2026.csv", cast.operator)
     call_action("sopsektoral_item_submit", as_user(cast.operator), id=item["id"])
-    call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"],
+    call_action("sopsektoral_item_verify", as_user(cast.verifier), id=item["id"],
                 checklist={k: True for k in ("standar_data", "metadata", "interoperabilitas",
                                              "kode_referensi", "kebenaran", "kewajaran")})
-    call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=item["id"])
+    call_action("sopsektoral_item_publish", as_user(cast.verifier), id=item["id"])
     public = call_action("package_search", as_user(None), fq="tahun_data:2026 sop_status:verified")
     assert [d["id"] for d in public["results"]] == [item["dataset_id"]]
     assert public["results"][0]["sop_letter_number"] == signed["number"]
     from ckan import model
 
-    from ckanext.sopsektoral import workflow
-    assert workflow.verify_event_log(model.Session).ok
+    from ckanext.sopsektoral import events
+    assert events.verify_event_log(model.Session).ok
 
 
 class TestSearchDown:

@@ -19,7 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral.tests.conftest import Cast, advance, as_user, more_entries
+from ckanext.sopsektoral.tests.helpers import Cast, advance, as_user, more_entries
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -78,17 +78,17 @@ class Case:
 def _letter_new(cast: Cast, draft: dict[str, Any]) -> Case:
     entry = more_entries(["Jumlah Pasar Rakyat"])[0]
     return Case(
-        cast.kepala_seksi, tk.url_for("sopsektoral.letter_new", data_year=2026), tk.url_for("sopsektoral.letter_new"),
+        cast.drafter, tk.url_for("sopsektoral.letter_new", data_year=2026), tk.url_for("sopsektoral.letter_new"),
         lambda: {"subject": "Permintaan Data Pasar", "data_year": "2026", "sifat": "biasa",
                  "lampiran": "1 (satu) berkas", "body": "Isi surat", "tembusan": "", "items": [entry["id"]]},
-        lambda: call_action("sopsektoral_letter_list", as_user(cast.kepala_seksi))["count"],
+        lambda: call_action("sopsektoral_letter_list", as_user(cast.drafter))["count"],
     )
 
 
 def _letter_edit(cast: Cast, draft: dict[str, Any]) -> Case:
     items = [i["daftar_data_id"] for g in draft["organizations"] for i in g["items"]]
     return Case(
-        cast.kepala_seksi, tk.url_for("sopsektoral.letter_edit", id=draft["id"]),
+        cast.drafter, tk.url_for("sopsektoral.letter_edit", id=draft["id"]),
         tk.url_for("sopsektoral.letter_edit", id=draft["id"]),
         lambda: {"subject": "Hal yang diubah", "data_year": "2026", "sifat": "biasa", "lampiran": "1 (satu) berkas",
                  "body": "Isi surat", "tembusan": "", "items": items},
@@ -98,7 +98,7 @@ def _letter_edit(cast: Cast, draft: dict[str, Any]) -> Case:
 
 def _letter_transition(cast: Cast, draft: dict[str, Any]) -> Case:
     return Case(
-        cast.kepala_seksi, tk.url_for("sopsektoral.letter_read", id=draft["id"]),
+        cast.drafter, tk.url_for("sopsektoral.letter_read", id=draft["id"]),
         tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="submit"),
         dict,
         lambda: call_action("sopsektoral_letter_show", id=draft["id"])["state"],
@@ -108,9 +108,9 @@ def _letter_transition(cast: Cast, draft: dict[str, Any]) -> Case:
 def _daftar_data(cast: Cast, draft: dict[str, Any]) -> Case:
     csv = b"tahun,opd,judul_data,satuan\n2026,dinas-kesehatan,Jumlah Posyandu,unit\n"
     return Case(
-        cast.staf_statistik, tk.url_for("sopsektoral.daftar_data"), tk.url_for("sopsektoral.daftar_data"),
+        cast.verifier, tk.url_for("sopsektoral.daftar_data"), tk.url_for("sopsektoral.daftar_data"),
         lambda: {"upload": (io.BytesIO(csv), "daftar.csv")},
-        lambda: call_action("sopsektoral_daftar_data_list", as_user(cast.staf_statistik), year=2026)["count"],
+        lambda: call_action("sopsektoral_daftar_data_list", as_user(cast.verifier), year=2026)["count"],
     )
 
 
@@ -126,7 +126,7 @@ def _officers(cast: Cast, draft: dict[str, Any]) -> Case:
 def _submitted_items(cast: Cast, draft: dict[str, Any]) -> list[dict[str, Any]]:
     """The draft signed and sent, and every item's data uploaded and submitted by its OPD."""
     advance(cast, draft["id"], "signed")
-    call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+    call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
     items = call_action("sopsektoral_item_list", letter_id=draft["id"])["results"]
     for item in items:
         who = cast.operator if item["owner_org"] == cast.opd["id"] else cast.other_operator
@@ -144,7 +144,7 @@ def _claimed_by(items: list[dict[str, Any]]) -> list[str | None]:
 def _queue_bulk(cast: Cast, draft: dict[str, Any]) -> Case:
     items = _submitted_items(cast, draft)
     return Case(
-        cast.staf_statistik, tk.url_for("sopsektoral.queue", state="submitted"), tk.url_for("sopsektoral.queue_bulk"),
+        cast.verifier, tk.url_for("sopsektoral.queue", state="submitted"), tk.url_for("sopsektoral.queue_bulk"),
         lambda: {"action": "claim", "ids": [i["id"] for i in items]},
         lambda: _claimed_by(items),
     )
@@ -153,7 +153,7 @@ def _queue_bulk(cast: Cast, draft: dict[str, Any]) -> Case:
 def _item_transition(cast: Cast, draft: dict[str, Any]) -> Case:
     item = _submitted_items(cast, draft)[0]
     return Case(
-        cast.staf_statistik, tk.url_for("sopsektoral.item_read", id=item["id"]),
+        cast.verifier, tk.url_for("sopsektoral.item_read", id=item["id"]),
         tk.url_for("sopsektoral.item_transition", id=item["id"], transition="claim"),
         dict,
         lambda: _claimed_by([item]),
@@ -216,7 +216,7 @@ def test_a_post_needs_the_token_of_the_form(app, cast, draft, route, ignore_exte
 def test_api_clients_post_with_their_token_alone(app, cast, draft, ignore_extensions):
     """A request authenticated by an API token needs no CSRF token (as in CKAN)."""
     url = tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="submit")
-    headers = {"Authorization": factories.APIToken(user=cast.kepala_seksi["name"])["token"]}
+    headers = {"Authorization": factories.APIToken(user=cast.drafter["name"])["token"]}
     resp = app.post(url, headers=headers, follow_redirects=False)
     assert resp.status_code == 302
     assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == "awaiting_initial_kabid"
@@ -224,7 +224,7 @@ def test_api_clients_post_with_their_token_alone(app, cast, draft, ignore_extens
 
 @pytest.mark.ckan_config("WTF_CSRF_ENABLED", False)
 def test_no_check_where_the_portal_turned_csrf_protection_off(app, cast, draft):
-    browser = Browser(app, cast.kepala_seksi)
+    browser = Browser(app, cast.drafter)
     url = tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="submit")
     assert browser.post(url, {}).status_code == 302
     assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == "awaiting_initial_kabid"

@@ -19,7 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import regions
-from ckanext.sopsektoral.tests.conftest import as_user
+from ckanext.sopsektoral.tests.helpers import as_user
 from ckanext.sopsektoral.tests.factories import sectoral_dataset
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -97,7 +97,7 @@ class TestImportFromFiles:
     def test_comma_csv_with_bom(self, cast):
         """A comma-separated CSV with a UTF-8 BOM imports every row, OPDs by name or title,
         region codes normalised to their dotted Kemendagri form."""
-        result = import_file(csv_bytes(ROWS), who=cast.staf_statistik)
+        result = import_file(csv_bytes(ROWS), who=cast.verifier)
         assert result == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0}
         entries = by_title()
         assert set(entries) == {r[2] for r in ROWS}
@@ -120,7 +120,7 @@ class TestImportFromFiles:
         rows = [[*r, f"Definisi {r[2].lower()}, menurut BPS"] for r in ROWS]
         content = csv_bytes(rows, delimiter=";", header=header)
         assert content.startswith(b"\xef\xbb\xbf") and b";" in content
-        result = import_file(content, who=cast.kepala_seksi)
+        result = import_file(content, who=cast.drafter)
         assert result["created"] == 3
         entries = by_title()
         assert set(entries) == {r[2] for r in ROWS}
@@ -137,7 +137,7 @@ class TestImportFromFiles:
              "64.71.01, 647102,64.71.03.1001"],
             [2026, "dinas-perhubungan", "Jumlah Trayek Angkutan Kota", "trayek", "bulanan", None],
         ]
-        result = import_file(xlsx_bytes(rows, header), "Daftar Data 2026.xlsx", who=cast.staf_statistik)
+        result = import_file(xlsx_bytes(rows, header), "Daftar Data 2026.xlsx", who=cast.verifier)
         assert result == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0}
         entries = by_title()
         assert entries["Jumlah Puskesmas menurut Kecamatan"]["metadata"]["kode_wilayah"] == "64.71.01"
@@ -367,7 +367,7 @@ def test_no_file_and_no_rows(cast):
 class TestDryRun:
     def test_dry_run_writes_nothing(self, cast):
         """dry_run=True reports what would be created but writes no entry and no event."""
-        result = import_file(csv_bytes(ROWS), dry_run=True, who=cast.staf_statistik)
+        result = import_file(csv_bytes(ROWS), dry_run=True, who=cast.verifier)
         assert result == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0}
         assert listed()["count"] == 0
         assert import_events() == []

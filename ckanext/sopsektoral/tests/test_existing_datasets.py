@@ -20,45 +20,24 @@ from werkzeug.datastructures import MultiDict
 
 import ckan.plugins.toolkit as tk
 from ckan import model
-from ckan.lib import search
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import adoption
 from ckanext.sopsektoral.cli import sopsektoral
-from ckanext.sopsektoral.tests.test_collection import by_title, sent  # noqa: F401 (sent is a fixture)
+from ckanext.sopsektoral.tests.helpers import (
+    CORE,
+    FREE_EXTRAS,
+    LEGACY,
+    advance,
+    by_title,
+    form_data,
+    kept,
+    legacy_dataset,
+    stored_extras,
+)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
-
-CORE = {
-    "author": "Bidang Pendidikan Dasar",
-    "author_email": "dikdas@balikpapan.go.id",
-    "maintainer": "Seksi Data",
-    "maintainer_email": "data@balikpapan.go.id",
-    "version": "1.2",
-    "url": "https://disdik.balikpapan.go.id/data/sekolah",
-    "notes": "Data lama, dibuat dengan formulir bawaan CKAN.",
-    "license_id": "cc-by",
-}
-# Extras outside the schema, and a legacy value of a schema field (not one of its choices).
-FREE_EXTRAS = {"sumber": "Dapodik", "catatan": "Semester ganjil"}
-LEGACY = {"frekuensi": "Tahunan"}
-
-
-def legacy_dataset(org: dict[str, Any], name: str, *, extras: dict[str, str] | None = None,
-                   private: bool = False, **columns: Any) -> dict[str, Any]:
-    """A dataset as plain CKAN stored it, indexed; returns its package_show."""
-    pkg = model.Package(name=name, title=name.replace("-", " ").title(), type="dataset",
-                        owner_org=org["id"], private=private, state="active", **{**CORE, **columns})
-    model.Session.add(pkg)
-    model.Session.flush()
-    pkg.extras = dict({**FREE_EXTRAS, **LEGACY} if extras is None else extras)
-    pkg.add_tag_by_name("pendidikan")
-    pkg.resources_all.append(model.Resource(url="https://example.org/sekolah.csv", name="Data sekolah",
-                                            format="CSV"))
-    model.Session.commit()
-    search.rebuild(pkg.id)
-    return call_action("package_show", id=pkg.id)
 
 
 @pytest.fixture
@@ -71,44 +50,6 @@ def admin(org) -> dict[str, Any]:
     user = factories.User()
     call_action("organization_member_create", id=org["id"], username=user["name"], role="admin")
     return user
-
-
-def stored_extras(package_id: str) -> dict[str, str]:
-    """The dataset's extras as the database holds them (schema fields and free ones)."""
-    model.Session.expire_all()
-    return dict(model.Package.get(package_id).extras or {})
-
-
-def kept(before: dict[str, Any], after: dict[str, Any], extras: dict[str, str] | None = None) -> None:
-    """Every field of ``before`` is in ``after`` with the same value, and every
-    extra the dataset was made with is still stored, unchanged."""
-    for key in [*CORE, "title", "name", "private", "owner_org"]:
-        assert after.get(key) == before.get(key), key
-    assert stored_extras(after["id"]).items() >= (extras or {**FREE_EXTRAS, **LEGACY}).items()
-    assert [t["name"] for t in after["tags"]] == [t["name"] for t in before["tags"]]
-    assert [r["url"] for r in after["resources"]][: len(before["resources"])] == \
-        [r["url"] for r in before["resources"]]
-
-
-def form_data(html: str, form_id: str) -> list[tuple[str, str]]:
-    """What a browser posts for the form as it is shown, saved with its "save" button."""
-    form = BeautifulSoup(html, "html.parser").find("form", id=form_id)
-    data: list[tuple[str, str]] = [("save", "")]
-    for field in form.find_all(["input", "select", "textarea"]):
-        name = field.get("name")
-        if not name or field.get("disabled") is not None:
-            continue
-        if field.name == "select":
-            chosen = field.find("option", selected=True) or field.find("option")
-            data.append((name, chosen.get("value", chosen.text) if chosen else ""))
-        elif field.name == "textarea":
-            data.append((name, field.text))
-        elif field.get("type") in ("checkbox", "radio"):
-            if field.get("checked") is not None:
-                data.append((name, field.get("value", "on")))
-        elif field.get("type") not in ("submit", "button", "file"):
-            data.append((name, field.get("value", "")))
-    return data
 
 
 def test_old_datasets_show_and_are_found_with_every_field(org):
@@ -208,8 +149,6 @@ def test_klasifikasi_akses_is_required_of_new_datasets_and_datasets_in_the_workf
 
 
 def test_an_old_dataset_named_by_the_daftar_data_gets_its_access_classification_at_send(cast, org):
-    from ckanext.sopsektoral.tests.conftest import advance
-
     opd = model.Group.get(cast.opd["id"])
     old = legacy_dataset({"id": opd.id}, "jumlah-puskesmas-lama", private=True, extras={"sumber": "SIKDA"})
     entry = call_action("sopsektoral_daftar_data_import", {"user": cast.sysadmin["name"]}, rows=[{
@@ -217,10 +156,10 @@ def test_an_old_dataset_named_by_the_daftar_data_gets_its_access_classification_
     assert entry
     entries = call_action("sopsektoral_daftar_data_list", {"user": cast.sysadmin["name"]}, year=2026)
     entry_id = next(e["id"] for e in entries["results"] if e["title"] == "Jumlah Puskesmas Lama")
-    letter = call_action("sopsektoral_letter_create", {"user": cast.kepala_seksi["name"]},
+    letter = call_action("sopsektoral_letter_create", {"user": cast.drafter["name"]},
                          subject="Permintaan data lama", data_year=2026, items=[entry_id])
     advance(cast, letter["id"], "signed")
-    call_action("sopsektoral_letter_send", {"user": cast.staf_statistik["name"]}, id=letter["id"])
+    call_action("sopsektoral_letter_send", {"user": cast.verifier["name"]}, id=letter["id"])
     after = call_action("package_show", id=old["id"])
     assert after["klasifikasi_akses"] == "publik" and after["tahun_data"] == "2026"
     assert stored_extras(old["id"]) == {"sumber": "SIKDA", "klasifikasi_akses": "publik", "tahun_data": "2026"}

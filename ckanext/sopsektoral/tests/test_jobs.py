@@ -13,10 +13,10 @@ from ckan import model
 from ckan.lib import search
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import collection
+from ckanext.sopsektoral.items import sending, states
 from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem
 from ckanext.sopsektoral.model.base import utcnow
-from ckanext.sopsektoral.tests.conftest import advance, as_user
+from ckanext.sopsektoral.tests.helpers import advance, as_user
 from ckanext.sopsektoral.tests.factories import sectoral_dataset
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "clean_queues")
@@ -58,7 +58,7 @@ def big_letter(cast):
              "satuan": "orang", "frekuensi": "tahunan"} for n in range(25)]
     call_action("sopsektoral_daftar_data_import", {"ignore_auth": True}, rows=rows)
     entries = call_action("sopsektoral_daftar_data_list", {"ignore_auth": True}, year=2026, limit=100)["results"]
-    letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi), subject="Tahap besar",
+    letter = call_action("sopsektoral_letter_create", as_user(cast.drafter), subject="Tahap besar",
                          data_year=2026, items=[e["id"] for e in entries])
     advance(cast, letter["id"], "signed")
     return letter
@@ -70,13 +70,13 @@ def _requested_count() -> int:
 
 class TestSendingByJob:
     def test_a_big_letter_is_sent_by_a_worker_with_progress(self, request, cast, big_letter):
-        letter = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=big_letter["id"])
+        letter = call_action("sopsektoral_letter_send", as_user(cast.verifier), id=big_letter["id"])
         assert (letter["state"], letter["send_state"], letter["send_done"], letter["send_total"]) == \
             ("signed", "queued", 0, 25)
         titles = [j["title"] for j in call_action("job_list")]
         assert titles.count(f"sopsektoral: send letter {letter['number']}") == 1
         with pytest.raises(tk.ValidationError):  # already being sent
-            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=big_letter["id"])
+            call_action("sopsektoral_letter_send", as_user(cast.verifier), id=big_letter["id"])
         model.Session.commit()
 
         worker = _run_worker_burst(request.config.getoption("--ckan-ini"))
@@ -86,19 +86,19 @@ class TestSendingByJob:
         assert (letter["state"], letter["send_state"], letter["send_done"]) == ("sent", "done", 25)
         assert _requested_count() == 25
         with pytest.raises(tk.ValidationError):  # a sent letter is not sent again
-            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=big_letter["id"])
+            call_action("sopsektoral_letter_send", as_user(cast.verifier), id=big_letter["id"])
 
     @pytest.mark.ckan_config("ckanext.sopsektoral.send_stalled_minutes", 10)
     def test_a_stalled_send_can_be_started_again_and_creates_nothing_twice(self, request, cast, big_letter):
-        call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=big_letter["id"])
+        call_action("sopsektoral_letter_send", as_user(cast.verifier), id=big_letter["id"])
         # The worker takes the job and dies after ten items: the letter stays "running".
         letter = model.Session.get(Letter, big_letter["id"])
         items = model.Session.query(LetterItem).filter_by(letter_id=letter.id).order_by(LetterItem.title).all()
         for item in items[:10]:
             entry = model.Session.get(DaftarData, item.daftar_data_id)
-            item.state = collection.REQUESTED
+            item.state = states.REQUESTED
             item.deadline = utcnow()
-            collection.dataset_for_item(item, entry, 2026)
+            sending.dataset_for_item(item, entry, 2026)
         letter.send_state, letter.send_done = "running", 10
         letter.send_progress_at = utcnow() - dt.timedelta(minutes=5)
         model.Session.commit()
@@ -108,13 +108,13 @@ class TestSendingByJob:
         shown = call_action("sopsektoral_letter_show", id=big_letter["id"])
         assert shown["send_stalled"] is False
         with pytest.raises(tk.ValidationError):
-            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=big_letter["id"])
+            call_action("sopsektoral_letter_send", as_user(cast.verifier), id=big_letter["id"])
 
         letter = model.Session.get(Letter, big_letter["id"])
         letter.send_progress_at = utcnow() - dt.timedelta(minutes=11)
         model.Session.commit()
         assert call_action("sopsektoral_letter_show", id=big_letter["id"])["send_stalled"] is True
-        again = call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=big_letter["id"])
+        again = call_action("sopsektoral_letter_send", as_user(cast.verifier), id=big_letter["id"])
         assert (again["send_state"], again["send_done"], again["send_stalled"]) == ("queued", 10, False)
         model.Session.commit()
         worker = _run_worker_burst(request.config.getoption("--ckan-ini"))
@@ -138,10 +138,10 @@ class TestChecksByJob:
         call_action("sopsektoral_daftar_data_import", rows=[{
             "tahun": 2027, "opd": "dinas-kesehatan", "judul_data": "Jumlah Kunjungan Puskesmas"}])
         [entry] = call_action("sopsektoral_daftar_data_list", year=2027)["results"]
-        letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi), subject="Kunjungan",
+        letter = call_action("sopsektoral_letter_create", as_user(cast.drafter), subject="Kunjungan",
                              data_year=2027, items=[entry["id"]])
         advance(cast, letter["id"], "signed")
-        call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=letter["id"])
+        call_action("sopsektoral_letter_send", as_user(cast.verifier), id=letter["id"])
         [item] = call_action("sopsektoral_item_list", letter_id=letter["id"])["results"]
         name = "surabaya_juni-jumlah-kunjungan-puskesmas-lama-baru-2023.csv"
         content = (pathlib.Path(__file__).parent / "data" / name).read_bytes()

@@ -22,7 +22,7 @@ from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import notify, sop
 from ckanext.sopsektoral.model import Event, Notification
-from ckanext.sopsektoral.tests.conftest import Cast, advance, as_user, assign
+from ckanext.sopsektoral.tests.helpers import Cast, advance, as_user, assign
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")
 
@@ -125,19 +125,19 @@ def test_submit_queues_a_notification_and_send_delivers_it(cast: Cast, draft, sm
     """Submitting writes one pending notification for the Kepala Bidang in the same transaction;
     notify.send() mails it to the Kepala Bidang's address, with the letter's subject and link,
     and marks it sent; a second send() sends nothing more."""
-    letter = call_action("sopsektoral_letter_submit", as_user(cast.kepala_seksi), id=draft["id"])
+    letter = call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=draft["id"])
     assert letter["state"] == "awaiting_initial_kabid"
     [pending] = notifications()
-    assert pending.user_id == cast.kepala_bidang["id"]
+    assert pending.user_id == cast.first_approver["id"]
     assert pending.kind == "letter_submit"
     assert (pending.sent, pending.attempts, pending.last_error) == (None, 0, None)
     assert smtp.inbox.messages == []
 
     assert notify.send() == 1
 
-    assert smtp.inbox.recipients() == [user_email(cast.kepala_bidang)]
+    assert smtp.inbox.recipients() == [user_email(cast.first_approver)]
     [(_, message)] = smtp.inbox.messages
-    assert message["To"].addresses[0].addr_spec == user_email(cast.kepala_bidang)
+    assert message["To"].addresses[0].addr_spec == user_email(cast.first_approver)
     assert message["From"].addresses[0].addr_spec == "noreply@test.ckan.net"
     assert "Satu Data Balikpapan (test)" in message["Subject"]
     body = message.get_content()
@@ -157,16 +157,16 @@ def test_each_step_notifies_whoever_acts_next(cast: Cast, draft, smtp):
     (acting holders too, past holders not), and the sign notifies Kepala Seksi and Staf Statistik."""
     advance(cast, draft["id"], "signed")
     assert recipients_by_event(draft["id"]) == [
-        ("submit", "awaiting_initial_kabid", ids(cast.kepala_bidang)),
-        ("initial", "awaiting_initial_sekretaris", ids(cast.sekretaris)),
-        ("initial", "awaiting_signature", ids(cast.kepala_dinas, cast.plt_kepala_dinas)),
-        ("sign", "signed", ids(cast.kepala_seksi, cast.staf_statistik)),
+        ("submit", "awaiting_initial_kabid", ids(cast.first_approver)),
+        ("initial", "awaiting_initial_sekretaris", ids(cast.second_approver)),
+        ("initial", "awaiting_signature", ids(cast.signer, cast.plt_signer)),
+        ("sign", "signed", ids(cast.drafter, cast.verifier)),
     ]
-    assert cast.former_kepala_bidang["id"] not in {n.user_id for n in notifications()}
+    assert cast.former_first_approver["id"] not in {n.user_id for n in notifications()}
     assert notify.send() == 6
     assert smtp.inbox.recipients() == sorted(map(user_email, (
-        cast.kepala_bidang, cast.sekretaris, cast.kepala_dinas, cast.plt_kepala_dinas,
-        cast.kepala_seksi, cast.staf_statistik,
+        cast.first_approver, cast.second_approver, cast.signer, cast.plt_signer,
+        cast.drafter, cast.verifier,
     )))
     assert all(n.sent is not None for n in notifications())
 
@@ -179,13 +179,13 @@ def test_return_notifies_the_drafter(cast: Cast, draft, smtp):
     smtp.inbox.clear()
 
     note = "Tambahkan data Dinas Pendidikan"
-    letter = call_action("sopsektoral_letter_return", as_user(cast.kepala_bidang), id=draft["id"], note=note)
+    letter = call_action("sopsektoral_letter_return", as_user(cast.first_approver), id=draft["id"], note=note)
     assert letter["state"] == "draft"
     [pending] = notifications(kind="letter_return")
-    assert pending.user_id == cast.kepala_seksi["id"]
+    assert pending.user_id == cast.drafter["id"]
 
     assert notify.send() == 1
-    assert smtp.inbox.recipients() == [user_email(cast.kepala_seksi)]
+    assert smtp.inbox.recipients() == [user_email(cast.drafter)]
     [body] = smtp.inbox.bodies()
     assert note in body
     assert SUBJECT in body
@@ -193,17 +193,17 @@ def test_return_notifies_the_drafter(cast: Cast, draft, smtp):
 
 def test_signing_notifies_section_head_and_statistics_staff(cast: Cast, draft, smtp):
     """Signing notifies every Kepala Seksi and Staf Statistik holder (the ones who send the letter)."""
-    second_staff = assign(factories.User(), sop.STAF_STATISTIK)
+    second_staff = assign(factories.User(), cast.sop.verification.executor)
     advance(cast, draft["id"], "awaiting_signature")
     notify.send()
     smtp.inbox.clear()
 
-    call_action("sopsektoral_letter_sign", as_user(cast.kepala_dinas), id=draft["id"])
+    call_action("sopsektoral_letter_sign", as_user(cast.signer), id=draft["id"])
     assert {n.user_id for n in notifications(kind="letter_sign")} == (
-        ids(cast.kepala_seksi, cast.staf_statistik) | {second_staff["user_id"]})
+        ids(cast.drafter, cast.verifier) | {second_staff["user_id"]})
     assert notify.send() == 3
     assert smtp.inbox.recipients() == sorted([
-        user_email(cast.kepala_seksi), user_email(cast.staf_statistik),
+        user_email(cast.drafter), user_email(cast.verifier),
         model.User.get(second_staff["user_id"]).email,
     ])
     assert all(SUBJECT in body for body in smtp.inbox.bodies())
@@ -212,24 +212,24 @@ def test_signing_notifies_section_head_and_statistics_staff(cast: Cast, draft, s
 def test_actor_is_never_notified_of_their_own_sign(cast: Cast, draft, smtp):
     """The Kepala Dinas who also holds Staf Statistik is not mailed about their own signature
     (only about the letter awaiting it)."""
-    assign(cast.kepala_dinas, sop.STAF_STATISTIK)
+    assign(cast.signer, cast.sop.verification.executor)
     advance(cast, draft["id"], "signed")
     sign = recipients_by_event(draft["id"])[-1]
-    assert sign == ("sign", "signed", ids(cast.kepala_seksi, cast.staf_statistik))
+    assert sign == ("sign", "signed", ids(cast.drafter, cast.verifier))
     assert notify.send() == 6
     received = smtp.inbox.recipients()
-    assert received.count(user_email(cast.kepala_dinas)) == 1
-    assert received.count(user_email(cast.staf_statistik)) == 1
+    assert received.count(user_email(cast.signer)) == 1
+    assert received.count(user_email(cast.verifier)) == 1
 
 
 def test_actor_is_never_notified_of_their_own_submit(cast: Cast, draft, smtp):
     """A Kepala Seksi who is also acting (Plh.) Kepala Bidang is not mailed about their own submit;
     the definitive Kepala Bidang is."""
-    assign(cast.kepala_seksi, sop.KEPALA_BIDANG, acting="plh")
-    call_action("sopsektoral_letter_submit", as_user(cast.kepala_seksi), id=draft["id"])
-    assert {n.user_id for n in notifications()} == ids(cast.kepala_bidang)
+    assign(cast.drafter, cast.sop.approvals[0].executor, acting="plh")
+    call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=draft["id"])
+    assert {n.user_id for n in notifications()} == ids(cast.first_approver)
     assert notify.send() == 1
-    assert smtp.inbox.recipients() == [user_email(cast.kepala_bidang)]
+    assert smtp.inbox.recipients() == [user_email(cast.first_approver)]
 
 
 def test_mail_server_down_keeps_the_notification_and_a_retry_delivers_it(cast: Cast, draft, smtp):
@@ -237,7 +237,7 @@ def test_mail_server_down_keeps_the_notification_and_a_retry_delivers_it(cast: C
     leaves the notification pending with attempts=1 and the error; once the server is back,
     send() delivers it."""
     smtp.stop()
-    letter = call_action("sopsektoral_letter_submit", as_user(cast.kepala_seksi), id=draft["id"])
+    letter = call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=draft["id"])
     assert letter["state"] == "awaiting_initial_kabid"
 
     with pytest.raises(RuntimeError, match="1 notification"):
@@ -252,7 +252,7 @@ def test_mail_server_down_keeps_the_notification_and_a_retry_delivers_it(cast: C
 
     smtp.start()
     assert notify.send() == 1
-    assert smtp.inbox.recipients() == [user_email(cast.kepala_bidang)]
+    assert smtp.inbox.recipients() == [user_email(cast.first_approver)]
     [done] = notifications()
     assert done.sent is not None
     assert (done.attempts, done.last_error) == (2, None)
@@ -261,7 +261,7 @@ def test_mail_server_down_keeps_the_notification_and_a_retry_delivers_it(cast: C
 def test_gives_up_after_max_attempts(cast: Cast, draft, smtp):
     """A notification that failed MAX_ATTEMPTS times is no longer tried."""
     smtp.stop()
-    call_action("sopsektoral_letter_submit", as_user(cast.kepala_seksi), id=draft["id"])
+    call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=draft["id"])
     for _ in range(notify.MAX_ATTEMPTS):
         with pytest.raises(RuntimeError):
             notify.send()
@@ -288,7 +288,7 @@ def test_cli_sends_pending_notifications(cast: Cast, draft, smtp, cli):
     result = cli.invoke(sopsektoral, ["notify"])
     assert result.exit_code == 0, result.output
     assert "sent 2 notification(s)" in result.output
-    assert smtp.inbox.recipients() == sorted([user_email(cast.kepala_bidang), user_email(cast.sekretaris)])
+    assert smtp.inbox.recipients() == sorted([user_email(cast.first_approver), user_email(cast.second_approver)])
     assert all(n.sent is not None for n in notifications())
 
     again = cli.invoke(sopsektoral, ["notify"])

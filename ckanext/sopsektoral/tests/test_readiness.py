@@ -22,10 +22,10 @@ from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import readiness, status
-from ckanext.sopsektoral.tests.conftest import advance, as_user
+from ckanext.sopsektoral import readiness
+from ckanext.sopsektoral.datasets import status
 from ckanext.sopsektoral.tests.factories import sectoral_dataset
-from ckanext.sopsektoral.tests.test_existing_datasets import form_data, kept, legacy_dataset
+from ckanext.sopsektoral.tests.helpers import advance, as_user, form_data, kept, legacy_dataset
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -224,12 +224,12 @@ def test_migrating_heals_a_running_portal(app, cast, draft, half_install, migrat
     the SOP status and the officers' search labels step aside, and come back
     once the database is migrated, without a restart."""
     advance(cast, draft["id"], "signed")
-    call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+    call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
     item = call_action("sopsektoral_item_list", letter_id=draft["id"])["results"][0]
     dataset_id = item["dataset_id"]
 
     def officer_finds() -> bool:
-        result = call_action("package_search", as_user(cast.staf_statistik), q=f"id:{dataset_id}",
+        result = call_action("package_search", as_user(cast.verifier), q=f"id:{dataset_id}",
                              include_private=True)
         return result["count"] == 1
 
@@ -240,7 +240,7 @@ def test_migrating_heals_a_running_portal(app, cast, draft, half_install, migrat
     half_install("one_behind")
     assert call_action("package_show", id=dataset_id)["sop_status"] is None
     assert not officer_finds()  # CKAN's own labels only
-    assert app.get(inbox, headers=_headers(cast.staf_statistik)).status_code == 503
+    assert app.get(inbox, headers=_headers(cast.verifier)).status_code == 503
     assert app.get(tk.url_for("dataset.read", id=dataset_id), headers=_headers(cast.operator)).status_code == 200
 
     model.Session.remove()

@@ -68,7 +68,7 @@ from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral.tests.conftest import Cast, as_user, assign
+from ckanext.sopsektoral.tests.helpers import Cast, as_user, assign
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -266,9 +266,9 @@ class RecurrenceMachine(RuleBasedStateMachine):
         self.letters: dict[str, MLetter] = {}
         self.items: dict[str, MItem] = {}
         self.users = {
-            "staf": cast.staf_statistik["name"], "staf2": self.staff2["name"],
-            "kasi": cast.kepala_seksi["name"], "kabid": cast.kepala_bidang["name"],
-            "sekretaris": cast.sekretaris["name"], "kadis": cast.kepala_dinas["name"],
+            "staf": cast.verifier["name"], "staf2": self.staff2["name"],
+            "kasi": cast.drafter["name"], "kabid": cast.first_approver["name"],
+            "sekretaris": cast.second_approver["name"], "kadis": cast.signer["name"],
         }
         from ckanext.sopsektoral.model import Event
 
@@ -942,10 +942,10 @@ class RecurrenceMachine(RuleBasedStateMachine):
         model.Session.remove()
 
     def teardown(self) -> None:
-        from ckanext.sopsektoral import workflow
+        from ckanext.sopsektoral import events
 
         try:
-            audit = workflow.verify_event_log(model.Session)
+            audit = events.verify_event_log(model.Session)
             assert audit.ok, audit.problem
         finally:
             model.Session.remove()

@@ -9,11 +9,11 @@ from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import consistency, series
+from ckanext.sopsektoral import series
+from ckanext.sopsektoral.datasets import consistency
 from ckanext.sopsektoral.cli import sopsektoral
 from ckanext.sopsektoral.model import Letter, LetterItem
-from ckanext.sopsektoral.tests.conftest import advance, as_user
-from ckanext.sopsektoral.tests.test_collection import balikpapan_csv, by_title, items_of, upload
+from ckanext.sopsektoral.tests.helpers import advance, as_user, balikpapan_csv, by_title, items_of, upload
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -22,13 +22,13 @@ VERIFY_ALL = {"standar_data": True, "metadata": True, "interoperabilitas": True,
 
 
 def letter_for(cast, entry_ids, subject="Permintaan Data Tahap II", year=2026):
-    return call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi), subject=subject,
+    return call_action("sopsektoral_letter_create", as_user(cast.drafter), subject=subject,
                        data_year=year, items=list(entry_ids))
 
 
 def send(cast, letter_id):
     advance(cast, letter_id, "signed")
-    return call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=letter_id)
+    return call_action("sopsektoral_letter_send", as_user(cast.verifier), id=letter_id)
 
 
 def submit(cast, item, year=2026, values=(5, 4, 5, 4, 6, 3)):
@@ -37,7 +37,7 @@ def submit(cast, item, year=2026, values=(5, 4, 5, 4, 6, 3)):
 
 
 def verify(cast, item):
-    return call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=item["id"], checklist=VERIFY_ALL)
+    return call_action("sopsektoral_item_verify", as_user(cast.verifier), id=item["id"], checklist=VERIFY_ALL)
 
 
 def entry(daftar, fragment):
@@ -80,15 +80,15 @@ class TestOneOpenRequestPerEntry:
     def test_update_is_refused_too_and_the_own_letter_may_keep_its_entries(self, cast, daftar, draft):
         other = letter_for(cast, [], subject="Kosong")
         with pytest.raises(tk.ValidationError) as err:
-            call_action("sopsektoral_letter_update", as_user(cast.kepala_seksi), id=other["id"],
+            call_action("sopsektoral_letter_update", as_user(cast.drafter), id=other["id"],
                         items=[entry(daftar, "Trayek")["id"]])
         assert "items" in err.value.error_dict
-        kept = call_action("sopsektoral_letter_update", as_user(cast.kepala_seksi), id=draft["id"],
+        kept = call_action("sopsektoral_letter_update", as_user(cast.drafter), id=draft["id"],
                            subject="Tahap I (perbaikan)")
         assert kept["item_count"] == 3
 
     def test_a_cancelled_letter_frees_its_entries(self, cast, daftar, draft):
-        call_action("sopsektoral_letter_cancel", as_user(cast.kepala_seksi), id=draft["id"])
+        call_action("sopsektoral_letter_cancel", as_user(cast.drafter), id=draft["id"])
         assert letter_for(cast, [entry(daftar, "Puskesmas")["id"]])["item_count"] == 1
 
     def test_submit_sign_and_send_check_again(self, cast, daftar, draft):
@@ -100,7 +100,7 @@ class TestOneOpenRequestPerEntry:
                                      owner_org=puskesmas["owner_org"], title=puskesmas["title"]))
         model.Session.commit()
         with pytest.raises(tk.ValidationError) as err:
-            call_action("sopsektoral_letter_submit", as_user(cast.kepala_seksi), id=second["id"])
+            call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=second["id"])
         assert draft["subject"] in " ".join(err.value.error_dict["items"])
         # The first letter meanwhile moves on to signing: it is the holder, it goes through.
         signed = advance(cast, draft["id"], "signed")
@@ -109,11 +109,11 @@ class TestOneOpenRequestPerEntry:
         model.Session.query(Letter).filter_by(id=second["id"]).update({"state": "awaiting_signature"})
         model.Session.commit()
         with pytest.raises(tk.ValidationError):
-            call_action("sopsektoral_letter_sign", as_user(cast.kepala_dinas), id=second["id"])
+            call_action("sopsektoral_letter_sign", as_user(cast.signer), id=second["id"])
         model.Session.query(Letter).filter_by(id=second["id"]).update({"state": "signed"})
         model.Session.commit()
         with pytest.raises(tk.ValidationError):
-            call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=second["id"])
+            call_action("sopsektoral_letter_send", as_user(cast.verifier), id=second["id"])
         assert items_of(second["id"]) == []  # nothing was sent
 
     def test_a_sent_and_submitted_item_holds_its_entry_until_verified(self, cast, daftar, one_item_sent):
@@ -127,9 +127,9 @@ class TestOneOpenRequestPerEntry:
 
     def test_the_form_marks_held_entries_and_does_not_offer_them(self, app, cast, daftar, draft):
         other = entry(daftar, "Puskesmas")
-        call_action("sopsektoral_letter_cancel", as_user(cast.kepala_seksi), id=draft["id"])
+        call_action("sopsektoral_letter_cancel", as_user(cast.drafter), id=draft["id"])
         holder = letter_for(cast, [other["id"]], subject="Surat «Puskesmas» <b>Tahap I</b>")
-        token = factories.APIToken(user=cast.kepala_seksi["name"])["token"]
+        token = factories.APIToken(user=cast.drafter["name"])["token"]
         page = app.get("/sopsektoral/letter/new?data_year=2026", headers={"Authorization": token}).body
         assert f'value="{other["id"]}"' not in page
         assert "Surat «Puskesmas» &lt;b&gt;Tahap I&lt;/b&gt;" in page  # named, escaped
@@ -157,11 +157,11 @@ class TestSupersededItems:
 
     def test_the_old_item_can_do_nothing(self, cast, re_requested):
         old, new, second = re_requested
-        shown = call_action("sopsektoral_item_show", as_user(cast.staf_statistik), id=old["id"])
+        shown = call_action("sopsektoral_item_show", as_user(cast.verifier), id=old["id"])
         assert shown["current"] is False and shown["available_actions"] == []
         assert shown["superseded_by_letter_number"] == second["number"]
-        for action, who in (("publish", cast.staf_statistik), ("verify", cast.staf_statistik),
-                            ("return", cast.staf_statistik), ("claim", cast.staf_statistik),
+        for action, who in (("publish", cast.verifier), ("verify", cast.verifier),
+                            ("return", cast.verifier), ("claim", cast.verifier),
                             ("submit", cast.operator)):
             with pytest.raises(tk.ValidationError) as err:
                 call_action(f"sopsektoral_item_{action}", as_user(who), id=old["id"],
@@ -179,7 +179,7 @@ class TestSupersededItems:
     def test_the_queue_tells_the_two_requests_apart(self, app, cast, re_requested):
         old, new, second = re_requested
         page = app.get(tk.url_for("sopsektoral.queue", all=1),
-                       headers={"Authorization": factories.APIToken(user=cast.staf_statistik["name"])["token"]}).body
+                       headers={"Authorization": factories.APIToken(user=cast.verifier["name"])["token"]}).body
         rows = [r for r in page.split("<tr>") if "Puskesmas" in r]
         assert len(rows) == 2
         first = call_action("sopsektoral_letter_show", id=old["letter_id"])
@@ -187,7 +187,7 @@ class TestSupersededItems:
         assert any(second["number"] in r and first["number"] not in r for r in rows)
         assert not any(f'value="{old["id"]}"' in r for r in rows)  # nothing to select for bulk actions
         workbench = app.get(tk.url_for("sopsektoral.item_read", id=old["id"]), headers={
-            "Authorization": factories.APIToken(user=cast.staf_statistik["name"])["token"]}).body
+            "Authorization": factories.APIToken(user=cast.verifier["name"])["token"]}).body
         assert "sopsektoral-superseded" in workbench and second["number"] in workbench
         for transition in ("verify", "return", "publish", "claim", "submit"):
             assert f"/{transition}" not in workbench.split("sopsektoral-superseded")[1], transition
@@ -213,7 +213,7 @@ class TestNextPeriod:
         verify(cast, item)
         call_action("package_patch", {"ignore_auth": True, "sopsektoral_internal": True},
                     id=item["dataset_id"], interpretasi="Semakin banyak semakin baik")
-        call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=item["id"])
+        call_action("sopsektoral_item_publish", as_user(cast.verifier), id=item["id"])
         return entries, item
 
     def test_the_published_period_stays_public_while_the_next_is_collected(self, cast):
@@ -246,7 +246,7 @@ class TestNextPeriod:
         assert [(p["year"], p["current"]) for p in listed] == [(2025, True)]  # the private 2026 is not shown
         with pytest.raises(tk.NotAuthorized):
             call_action("sopsektoral_period_list", anonymous, id=new["dataset_id"])
-        for who in (cast.operator, cast.staf_statistik):
+        for who in (cast.operator, cast.verifier):
             listed = call_action("sopsektoral_period_list", as_user(who), id=new["dataset_id"])["results"]
             assert [(p["year"], p["private"], p["state"]) for p in listed] == [
                 (2026, True, "requested"), (2025, False, "verified")]
@@ -315,7 +315,7 @@ class TestIndexAgreement:
 @pytest.fixture
 def sent(cast, draft):
     advance(cast, draft["id"], "signed")
-    return call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=draft["id"])
+    return call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
 
 
 def test_indicator_key_is_the_title_without_its_year():

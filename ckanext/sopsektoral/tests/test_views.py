@@ -8,7 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral.tests.conftest import advance
+from ckanext.sopsektoral.tests.helpers import advance
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -41,51 +41,51 @@ def test_inbox_needs_login(app, cast):
 
 def test_inbox_lists_what_awaits_the_officer(app, cast, draft):
     advance(cast, draft["id"], "awaiting_initial_kabid")
-    body = app.get(tk.url_for("sopsektoral.inbox"), headers=_headers(cast.kepala_bidang)).body
+    body = app.get(tk.url_for("sopsektoral.inbox"), headers=_headers(cast.first_approver)).body
     assert draft["subject"] in body
     assert "Kepala Bidang Informasi dan Komunikasi" in body
-    body = app.get(tk.url_for("sopsektoral.inbox"), headers=_headers(cast.sekretaris)).body
+    body = app.get(tk.url_for("sopsektoral.inbox"), headers=_headers(cast.second_approver)).body
     assert draft["subject"] not in body
 
 
 def test_letter_page_shows_buttons_for_the_position_whose_turn_it_is(app, cast, draft):
     advance(cast, draft["id"], "awaiting_initial_sekretaris")
     url = tk.url_for("sopsektoral.letter_read", id=draft["id"])
-    page = BeautifulSoup(app.get(url, headers=_headers(cast.sekretaris)).body, "html.parser")
+    page = BeautifulSoup(app.get(url, headers=_headers(cast.second_approver)).body, "html.parser")
     actions = {f["action"].rsplit("/", 1)[-1] for f in page.select("form.sopsektoral-transition, form.sopsektoral-return")}
     assert actions == {"initial", "return"}
     assert all(f.find("input", attrs={"name": "_csrf_token"}) for f in page.select("form[method=post]"))
     assert "Dinas Kesehatan" in page.text and "Jumlah Puskesmas menurut Kecamatan" in page.text
     # The timeline shows who initialled, in which position.
-    assert cast.kepala_bidang["name"] in page.text
+    assert cast.first_approver["name"] in page.text
 
-    other = BeautifulSoup(app.get(url, headers=_headers(cast.kepala_bidang)).body, "html.parser")
+    other = BeautifulSoup(app.get(url, headers=_headers(cast.first_approver)).body, "html.parser")
     assert other.select("form.sopsektoral-transition") == []
 
 
 def test_the_whole_chain_through_the_pages(app, cast, daftar):
-    resp = app.post(tk.url_for("sopsektoral.letter_new"), headers=_headers(cast.kepala_seksi), data={
+    resp = app.post(tk.url_for("sopsektoral.letter_new"), headers=_headers(cast.drafter), data={
         "subject": "Permintaan Data <b>2026</b>", "data_year": "2026", "sifat": "segera",
         "lampiran": "1 (satu) berkas", "body": "Isi surat", "tembusan": "Wali Kota\nSekda",
         "items": [d["id"] for d in daftar[:2]],
     }, follow_redirects=False)
     assert resp.status_code == 302
     letter_id = resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-    for transition, who in [("submit", cast.kepala_seksi), ("initial", cast.kepala_bidang),
-                            ("initial", cast.sekretaris), ("sign", cast.kepala_dinas)]:
+    for transition, who in [("submit", cast.drafter), ("initial", cast.first_approver),
+                            ("initial", cast.second_approver), ("sign", cast.signer)]:
         resp = app.post(tk.url_for("sopsektoral.letter_transition", id=letter_id, transition=transition),
                         headers=_headers(who), follow_redirects=False)
         assert resp.status_code == 302
     letter = call_action("sopsektoral_letter_show", id=letter_id)
     assert letter["state"] == "signed" and letter["number"]
     assert letter["tembusan"] == ["Wali Kota", "Sekda"]
-    body = app.get(tk.url_for("sopsektoral.letter_read", id=letter_id), headers=_headers(cast.kepala_seksi)).body
+    body = app.get(tk.url_for("sopsektoral.letter_read", id=letter_id), headers=_headers(cast.drafter)).body
     assert letter["number"] in body
     assert "Permintaan Data &lt;b&gt;2026&lt;/b&gt;" in body  # what users typed is escaped
 
 
 def test_letter_form_shows_field_errors(app, cast, daftar):
-    resp = app.post(tk.url_for("sopsektoral.letter_new"), headers=_headers(cast.kepala_seksi),
+    resp = app.post(tk.url_for("sopsektoral.letter_new"), headers=_headers(cast.drafter),
                     data={"subject": "", "data_year": "20x6"})
     assert resp.status_code == 200
     assert "error-explanation" in resp.body
@@ -95,9 +95,9 @@ def test_letter_form_shows_field_errors(app, cast, daftar):
 def test_return_needs_a_note_on_the_page(app, cast, draft):
     advance(cast, draft["id"], "awaiting_initial_kabid")
     url = tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="return")
-    app.post(url, headers=_headers(cast.kepala_bidang), data={"note": ""})
+    app.post(url, headers=_headers(cast.first_approver), data={"note": ""})
     assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == "awaiting_initial_kabid"
-    app.post(url, headers=_headers(cast.kepala_bidang), data={"note": "Tambahkan data DLH"})
+    app.post(url, headers=_headers(cast.first_approver), data={"note": "Tambahkan data DLH"})
     assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == "draft"
 
 
@@ -109,16 +109,16 @@ def test_operator_cannot_open_a_draft(app, cast, draft):
 def test_wrong_position_cannot_post_a_transition(app, cast, draft):
     advance(cast, draft["id"], "awaiting_initial_kabid")
     resp = app.post(tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="initial"),
-                    headers=_headers(cast.staf_statistik))
+                    headers=_headers(cast.verifier))
     assert resp.status_code == 403
     assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == "awaiting_initial_kabid"
 
 
 def test_letter_list_filters(app, cast, draft):
     url = tk.url_for("sopsektoral.letter_list")
-    assert draft["subject"] in app.get(url, headers=_headers(cast.staf_statistik)).body
-    assert draft["subject"] not in app.get(url, query_string={"state": "signed"}, headers=_headers(cast.staf_statistik)).body
-    bad = app.get(url, query_string={"year": "abc"}, headers=_headers(cast.staf_statistik))
+    assert draft["subject"] in app.get(url, headers=_headers(cast.verifier)).body
+    assert draft["subject"] not in app.get(url, query_string={"state": "signed"}, headers=_headers(cast.verifier)).body
+    bad = app.get(url, query_string={"year": "abc"}, headers=_headers(cast.verifier))
     assert bad.status_code == 200
 
 
@@ -126,12 +126,12 @@ def test_daftar_data_page_imports_a_csv(app, cast):
     import io
 
     csv = "tahun,opd,judul_data,satuan\n2026,dinas-kesehatan,Jumlah Posyandu,unit\n"
-    resp = app.post(tk.url_for("sopsektoral.daftar_data"), headers=_headers(cast.staf_statistik),
+    resp = app.post(tk.url_for("sopsektoral.daftar_data"), headers=_headers(cast.verifier),
                     data={"upload": (io.BytesIO(csv.encode()), "daftar.csv")})
     assert resp.status_code == 200
     assert "Jumlah Posyandu" in resp.body
     bad = "tahun,opd,judul_data\n2026,dinas-tidak-ada,X\n"
-    resp = app.post(tk.url_for("sopsektoral.daftar_data"), headers=_headers(cast.staf_statistik),
+    resp = app.post(tk.url_for("sopsektoral.daftar_data"), headers=_headers(cast.verifier),
                     data={"upload": (io.BytesIO(bad.encode()), "daftar.csv")})
     assert "dinas-tidak-ada" in resp.body and "2" in resp.body
     page = app.get(tk.url_for("sopsektoral.daftar_data"), headers=_headers(cast.operator)).body
@@ -140,9 +140,9 @@ def test_daftar_data_page_imports_a_csv(app, cast):
 
 def test_officers_page_is_for_sysadmins(app, cast):
     url = tk.url_for("sopsektoral.officers")
-    assert app.get(url, headers=_headers(cast.kepala_dinas)).status_code == 403
+    assert app.get(url, headers=_headers(cast.signer)).status_code == 403
     body = app.get(url, headers=_headers(cast.sysadmin)).body
-    assert cast.kepala_dinas["name"] in body and "Plt." in body
+    assert cast.signer["name"] in body and "Plt." in body
     user = factories.User()
     app.post(url, headers=_headers(cast.sysadmin), data={"user": user["name"], "position": "staf_statistik"})
     assert user["name"] in {o["user_name"] for o in call_action("sopsektoral_officer_list")}
@@ -152,18 +152,18 @@ def test_officers_page_is_for_sysadmins(app, cast):
 
 def _sent_letter(cast, draft):
     advance(cast, draft["id"], "signed")
-    return call_action("sopsektoral_letter_send", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+    return call_action("sopsektoral_letter_send", {"user": cast.verifier["name"], "ignore_auth": False},
                        id=draft["id"])
 
 
 def test_letter_page_offers_send_and_shows_progress(app, cast, draft):
     advance(cast, draft["id"], "signed")
     url = tk.url_for("sopsektoral.letter_read", id=draft["id"])
-    page = BeautifulSoup(app.get(url, headers=_headers(cast.staf_statistik)).body, "html.parser")
+    page = BeautifulSoup(app.get(url, headers=_headers(cast.verifier)).body, "html.parser")
     assert {f["action"].rsplit("/", 1)[-1] for f in page.select("form.sopsektoral-transition")} == {"send"}
     app.post(tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="send"),
-             headers=_headers(cast.staf_statistik))
-    body = app.get(url, headers=_headers(cast.staf_statistik)).body
+             headers=_headers(cast.verifier))
+    body = app.get(url, headers=_headers(cast.verifier)).body
     assert "sopsektoral-progress" in body and "Dinas Perhubungan" in body
 
 
@@ -190,17 +190,17 @@ def test_queue_and_workbench_for_statistics_staff(app, cast, draft):
         resp = app.post(tk.url_for("sopsektoral.item_transition", id=item["id"], transition="submit"),
                         headers=_headers(who), follow_redirects=False)
         assert resp.status_code == 302
-    queue = BeautifulSoup(app.get(tk.url_for("sopsektoral.queue"), headers=_headers(cast.staf_statistik)).body,
+    queue = BeautifulSoup(app.get(tk.url_for("sopsektoral.queue"), headers=_headers(cast.verifier)).body,
                           "html.parser")
     assert len(queue.select("input[name=ids]")) == 3
     assert queue.find("input", attrs={"name": "_csrf_token"})
     item = items[0]
-    bench = app.get(tk.url_for("sopsektoral.item_read", id=item["id"]), headers=_headers(cast.staf_statistik)).body
+    bench = app.get(tk.url_for("sopsektoral.item_read", id=item["id"]), headers=_headers(cast.verifier)).body
     assert "sopsektoral-checks" in bench and "sopsektoral-verify" in bench
     app.post(tk.url_for("sopsektoral.item_transition", id=item["id"], transition="return"),
-             headers=_headers(cast.staf_statistik), data={"note": "Angka tidak wajar"})
+             headers=_headers(cast.verifier), data={"note": "Angka tidak wajar"})
     assert call_action("sopsektoral_item_show", id=item["id"])["state"] == "returned"
-    resp = app.post(tk.url_for("sopsektoral.queue_bulk"), headers=_headers(cast.staf_statistik),
+    resp = app.post(tk.url_for("sopsektoral.queue_bulk"), headers=_headers(cast.verifier),
                     data={"action": "verify", "ids": [i["id"] for i in items[1:]]})
     assert {call_action("sopsektoral_item_show", id=i["id"])["state"] for i in items[1:]} == {"verified"}
 
@@ -248,17 +248,17 @@ def test_letter_timeline_shows_the_items_events(app, cast, draft):
     letter = _sent_letter(cast, draft)
     items = _submit_all(app, cast, letter)
     for item in items:
-        call_action("sopsektoral_item_claim", {"user": cast.staf_statistik["name"], "ignore_auth": False}, id=item["id"])
-    call_action("sopsektoral_item_claim", {"user": cast.kepala_seksi["name"], "ignore_auth": False},
+        call_action("sopsektoral_item_claim", {"user": cast.verifier["name"], "ignore_auth": False}, id=item["id"])
+    call_action("sopsektoral_item_claim", {"user": cast.drafter["name"], "ignore_auth": False},
                 id=items[0]["id"], user="")
-    call_action("sopsektoral_item_claim", {"user": cast.kepala_seksi["name"], "ignore_auth": False},
-                id=items[0]["id"], user=cast.staf_statistik["name"])
-    call_action("sopsektoral_item_return", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+    call_action("sopsektoral_item_claim", {"user": cast.drafter["name"], "ignore_auth": False},
+                id=items[0]["id"], user=cast.verifier["name"])
+    call_action("sopsektoral_item_return", {"user": cast.verifier["name"], "ignore_auth": False},
                 id=items[1]["id"], note="Kode <wilayah> salah")
-    call_action("sopsektoral_item_verify", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+    call_action("sopsektoral_item_verify", {"user": cast.verifier["name"], "ignore_auth": False},
                 ids=[items[0]["id"], items[2]["id"]])
     url = "/en" + tk.url_for("sopsektoral.letter_read", id=letter["id"])
-    page = _page(app, url, cast.staf_statistik)
+    page = _page(app, url, cast.verifier)
     timeline = page.select_one("section.sopsektoral-timeline")
     text = timeline.text
     assert "Sent to the OPDs" in text  # the letter's own steps
@@ -267,7 +267,7 @@ def test_letter_timeline_shows_the_items_events(app, cast, draft):
     labels = [li.strong.text for li in recent]
     assert labels[:2] == ["Verified", "Verified"] and "Returned for correction" in labels
     assert "Claim released" in labels and "Claimed" in labels
-    assert f"Assigned to {cast.staf_statistik['name']}" in labels
+    assert f"Assigned to {cast.verifier['name']}" in labels
     first = recent[0]
     assert first.a["href"].endswith(tk.url_for("sopsektoral.item_read", id=first.a["href"].rsplit("/", 1)[-1]))
     assert first.a.text in {i["title"] for i in items}
@@ -288,7 +288,7 @@ def test_queue_bulk_actions_only_for_who_may_do_them(app, cast, draft):
     letter = _sent_letter(cast, draft)
     _submit_all(app, cast, letter)
     url = tk.url_for("sopsektoral.queue")
-    staff = _page(app, url, cast.staf_statistik, query_string={"state": "submitted"})
+    staff = _page(app, url, cast.verifier, query_string={"state": "submitted"})
     assert len(staff.select("input[name=ids]")) == 3
     assert staff.select_one("input[data-module=sopsektoral-select-all]") is not None
     buttons = {b["value"] for b in staff.select(".sopsektoral-bulk button[name=action]")}
@@ -296,18 +296,18 @@ def test_queue_bulk_actions_only_for_who_may_do_them(app, cast, draft):
     verify = staff.select_one(".sopsektoral-bulk button[value=verify]")
     assert verify["data-module"] == "sopsektoral-confirm" and verify["data-module-content"]
     _assert_badges_coloured(staff)
-    for who in (cast.operator, cast.kepala_dinas, cast.sekretaris):
+    for who in (cast.operator, cast.signer, cast.second_approver):
         page = _page(app, url, who, query_string={"state": "submitted"})
         assert page.select("table.sopsektoral-queue tbody tr"), who["name"]
         assert page.select("input[name=ids]") == []
         assert page.select("input[data-module=sopsektoral-select-all]") == []
         assert page.select(".sopsektoral-bulk") == []
     # The Kepala Seksi claims and publishes, but does not verify.
-    head = _page(app, url, cast.kepala_seksi, query_string={"state": "submitted"})
+    head = _page(app, url, cast.drafter, query_string={"state": "submitted"})
     assert {b["value"] for b in head.select(".sopsektoral-bulk button[name=action]")} == {"claim"}
-    call_action("sopsektoral_item_verify", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+    call_action("sopsektoral_item_verify", {"user": cast.verifier["name"], "ignore_auth": False},
                 ids=[i["id"] for i in call_action("sopsektoral_item_list", letter_id=letter["id"])["results"]])
-    head = _page(app, url, cast.kepala_seksi, query_string={"state": "verified"})
+    head = _page(app, url, cast.drafter, query_string={"state": "verified"})
     assert {b["value"] for b in head.select(".sopsektoral-bulk button[name=action]")} == {"publish"}
     assert len(head.select("input[name=ids]")) == 3
 
@@ -317,20 +317,20 @@ def test_section_head_assigns_and_releases_on_the_workbench(app, cast, draft):
     item = _submit_all(app, cast, letter)[0]
     url = tk.url_for("sopsektoral.item_read", id=item["id"])
     claim_url = tk.url_for("sopsektoral.item_transition", id=item["id"], transition="claim")
-    page = _page(app, url, cast.kepala_seksi)
+    page = _page(app, url, cast.drafter)
     form = page.select_one("form.sopsektoral-assign select[name=user]").find_parent("form")
     assert form["action"] == claim_url and form.find("input", attrs={"name": "_csrf_token"})
     options = {o["value"] for o in form.select("option")}
-    assert options == {cast.staf_statistik["name"], cast.kepala_seksi["name"]}  # statistics officers only
-    resp = app.post(claim_url, headers=_headers(cast.kepala_seksi), data={"user": cast.staf_statistik["name"]},
+    assert options == {cast.verifier["name"], cast.drafter["name"]}  # statistics officers only
+    resp = app.post(claim_url, headers=_headers(cast.drafter), data={"user": cast.verifier["name"]},
                     follow_redirects=False)
     assert resp.status_code == 302
-    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] == cast.staf_statistik["name"]
-    page = _page(app, url, cast.kepala_seksi)
-    assert page.select_one("option[selected]")["value"] == cast.staf_statistik["name"]
+    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] == cast.verifier["name"]
+    page = _page(app, url, cast.drafter)
+    assert page.select_one("option[selected]")["value"] == cast.verifier["name"]
     release = [f for f in page.select("form.sopsektoral-assign") if f.find("input", attrs={"name": "user", "value": ""})]
-    assert len(release) == 1 and cast.staf_statistik["name"] in release[0].button.text
-    app.post(claim_url, headers=_headers(cast.kepala_seksi), data={"user": ""})
+    assert len(release) == 1 and cast.verifier["name"] in release[0].button.text
+    app.post(claim_url, headers=_headers(cast.drafter), data={"user": ""})
     assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] is None
     # The sysadmin assigns too.
     page = _page(app, url, cast.sysadmin)
@@ -341,24 +341,24 @@ def test_statistics_staff_claims_and_releases_their_claim(app, cast, draft):
     letter = _sent_letter(cast, draft)
     item = _submit_all(app, cast, letter)[0]
     url = "/en" + tk.url_for("sopsektoral.item_read", id=item["id"])
-    page = _page(app, url, cast.staf_statistik)
+    page = _page(app, url, cast.verifier)
     assert page.select("form.sopsektoral-assign select") == []
     forms = page.select("form.sopsektoral-assign")
     assert [f.button.text.strip() for f in forms] == ["Claim"]
-    app.post(forms[0]["action"], headers=_headers(cast.staf_statistik))
-    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] == cast.staf_statistik["name"]
-    page = _page(app, url, cast.staf_statistik)
+    app.post(forms[0]["action"], headers=_headers(cast.verifier))
+    assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] == cast.verifier["name"]
+    page = _page(app, url, cast.verifier)
     forms = page.select("form.sopsektoral-assign")
     assert [f.button.text.strip() for f in forms] == ["Release my claim"]
     timeline = page.select_one("section.sopsektoral-timeline").text
     assert "Claimed" in timeline
-    app.post(forms[0]["action"], headers=_headers(cast.staf_statistik), data={"user": ""})
+    app.post(forms[0]["action"], headers=_headers(cast.verifier), data={"user": ""})
     assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] is None
-    assert "Claim released" in _page(app, url, cast.staf_statistik).select_one("section.sopsektoral-timeline").text
+    assert "Claim released" in _page(app, url, cast.verifier).select_one("section.sopsektoral-timeline").text
     # Claimed by someone else: a staff member sees who, and no button.
-    call_action("sopsektoral_item_claim", {"user": cast.kepala_seksi["name"], "ignore_auth": False},
-                id=item["id"], user=cast.kepala_seksi["name"])
-    page = _page(app, url, cast.staf_statistik)
+    call_action("sopsektoral_item_claim", {"user": cast.drafter["name"], "ignore_auth": False},
+                id=item["id"], user=cast.drafter["name"])
+    page = _page(app, url, cast.verifier)
     assert page.select("form.sopsektoral-assign") == []
     # Operators get no claim form at all.
     assert _page(app, url, cast.operator).select("form.sopsektoral-assign") == []
@@ -366,7 +366,7 @@ def test_statistics_staff_claims_and_releases_their_claim(app, cast, draft):
 
 def test_send_asks_for_confirmation_with_what_is_sent(app, cast, draft):
     advance(cast, draft["id"], "signed")
-    page = _page(app, "/en" + tk.url_for("sopsektoral.letter_read", id=draft["id"]), cast.staf_statistik)
+    page = _page(app, "/en" + tk.url_for("sopsektoral.letter_read", id=draft["id"]), cast.verifier)
     button = page.select_one("form.sopsektoral-transition button[value=send]")
     assert button["data-module"] == "sopsektoral-confirm"
     assert "2 OPDs" in button["data-module-content"] and "3 data items" in button["data-module-content"]
@@ -379,23 +379,23 @@ def test_send_asks_for_confirmation_with_what_is_sent(app, cast, draft):
 def test_signed_letter_waits_in_the_inbox_of_who_sends_it(app, cast, draft):
     advance(cast, draft["id"], "signed")
     url = tk.url_for("sopsektoral.inbox")
-    for who in (cast.staf_statistik, cast.kepala_seksi):
+    for who in (cast.verifier, cast.drafter):
         page = _page(app, url, who)
         link = page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"]))
         assert link is not None, who["name"]
         assert "Staf Statistik" in link.find_parent("tr").text  # who it waits on
-    for who in (cast.kepala_dinas, cast.operator):
+    for who in (cast.signer, cast.operator):
         page = _page(app, url, who)
         assert page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"])) is None
     _sent_letter(cast, draft)
-    page = _page(app, url, cast.staf_statistik)
+    page = _page(app, url, cast.verifier)
     assert page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"])) is None
 
 
 def test_badges_have_colours_on_every_page(app, cast, draft):
     letter = _sent_letter(cast, draft)
     items = _submit_all(app, cast, letter)
-    call_action("sopsektoral_item_return", {"user": cast.staf_statistik["name"], "ignore_auth": False},
+    call_action("sopsektoral_item_return", {"user": cast.verifier["name"], "ignore_auth": False},
                 id=items[0]["id"], note="Perbaiki")
     urls = [
         tk.url_for("sopsektoral.inbox"), tk.url_for("sopsektoral.letter_list"),
@@ -403,13 +403,13 @@ def test_badges_have_colours_on_every_page(app, cast, draft):
         tk.url_for("sopsektoral.queue", all=1), tk.url_for("sopsektoral.item_read", id=items[0]["id"]),
     ]
     for url in urls:
-        for who in (cast.staf_statistik, cast.operator):
+        for who in (cast.verifier, cast.operator):
             page = _page(app, url, who)
             _assert_badges_coloured(page)
             assert any("sopsektoral" in (l.get("href") or "") for l in page.select("link[rel=stylesheet]")), url
-    page = _page(app, tk.url_for("sopsektoral.letter_read", id=letter["id"]), cast.staf_statistik)
+    page = _page(app, tk.url_for("sopsektoral.letter_read", id=letter["id"]), cast.verifier)
     assert page.select_one(".badge.sopsektoral-letter-sent") is not None
-    page = _page(app, tk.url_for("sopsektoral.queue", all=1), cast.staf_statistik)
+    page = _page(app, tk.url_for("sopsektoral.queue", all=1), cast.verifier)
     assert page.select_one(".badge.sopsektoral-status-returned") is not None
     page = _page(app, tk.url_for("sopsektoral.officers"), cast.sysadmin)
     _assert_badges_coloured(page)
@@ -418,7 +418,7 @@ def test_badges_have_colours_on_every_page(app, cast, draft):
 def test_dataset_page_shows_the_sop_status_as_a_badge_with_our_css(app, cast, draft):
     letter = _sent_letter(cast, draft)
     item = call_action("sopsektoral_item_list", letter_id=letter["id"])["results"][0]
-    page = _page(app, tk.url_for("dataset.read", id=item["dataset_name"]), cast.staf_statistik)
+    page = _page(app, tk.url_for("dataset.read", id=item["dataset_name"]), cast.verifier)
     badge = page.select_one(".badge.sopsektoral-badge.sopsektoral-status-requested")
     assert badge is not None and badge.text.strip()
     head_css = [l["href"] for l in page.head.select("link[rel=stylesheet]")]

@@ -16,9 +16,10 @@ from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import checks, regions
+from ckanext.sopsektoral import regions
+from ckanext.sopsektoral.checks import run as checks
 from ckanext.sopsektoral.model import LetterItem
-from ckanext.sopsektoral.tests.conftest import advance, as_user
+from ckanext.sopsektoral.tests.helpers import advance, as_user
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "clean_queues")
 
@@ -51,10 +52,10 @@ def sent_item(cast, year: int, title: str, **entry) -> dict:
         "tahun": year, "opd": "dinas-kesehatan", "judul_data": title, "satuan": "unit", "frekuensi": "tahunan",
         **entry}])
     found = call_action("sopsektoral_daftar_data_list", year=year, q=title)["results"]
-    letter = call_action("sopsektoral_letter_create", as_user(cast.kepala_seksi), subject=f"Permintaan {title}",
+    letter = call_action("sopsektoral_letter_create", as_user(cast.drafter), subject=f"Permintaan {title}",
                          data_year=year, items=[found[0]["id"]])
     advance(cast, letter["id"], "signed")
-    call_action("sopsektoral_letter_send", as_user(cast.staf_statistik), id=letter["id"])
+    call_action("sopsektoral_letter_send", as_user(cast.verifier), id=letter["id"])
     [item] = call_action("sopsektoral_item_list", letter_id=letter["id"])["results"]
     return item
 
@@ -172,7 +173,7 @@ class TestTheJobKeepsTheNewestSubmission:
         first = model.Session.get(LetterItem, item["id"]).submitted_at.isoformat()
         checks.run_queued_jobs()
         assert results_of(item["id"])["region_codes"]["passed"] is False
-        call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=item["id"], note="Kode wilayah salah")
+        call_action("sopsektoral_item_return", as_user(cast.verifier), id=item["id"], note="Kode wilayah salah")
         call_action("resource_update", as_user(cast.operator), id=bad["id"], package_id=item["dataset_id"],
                     name="puskesmas-2026.csv", url="puskesmas-2026.csv", format="CSV", upload=FileStorage(
                         io.BytesIO(kecamatan_csv(2026, (5, 4, 5, 4, 6, 9))), "puskesmas-2026.csv"))
@@ -262,7 +263,7 @@ class TestDataYearOnTheRealStack:
 class TestWorkbench:
     def _page(self, app, cast, item, prefix="/en"):
         resp = app.get(prefix + tk.url_for("sopsektoral.item_read", id=item["id"]),
-                       headers=headers(cast.staf_statistik))
+                       headers=headers(cast.verifier))
         assert resp.status_code == 200
         return BeautifulSoup(resp.body, "html.parser"), resp.body
 

@@ -7,23 +7,16 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action, call_auth
 
-from ckanext.sopsektoral.tests.conftest import advance, as_user
-from ckanext.sopsektoral.tests.test_collection import (  # noqa: F401 (sent is a fixture)
-    _submit_all,
-    balikpapan_csv,
-    by_title,
-    sent,
-    upload,
-)
+from ckanext.sopsektoral.tests.helpers import advance, as_user, balikpapan_csv, by_title, submit_all, upload
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
 EVERYONE = (
-    "anonymous", "user", "operator", "other_operator", "kepala_seksi", "kepala_bidang", "sekretaris",
-    "kepala_dinas", "staf_statistik", "plt_kepala_dinas", "former_kepala_bidang", "sysadmin",
+    "anonymous", "user", "operator", "other_operator", "drafter", "first_approver", "second_approver",
+    "signer", "verifier", "plt_signer", "former_first_approver", "sysadmin",
 )
-OFFICERS = ("kepala_seksi", "kepala_bidang", "sekretaris", "kepala_dinas", "staf_statistik", "plt_kepala_dinas")
-APPROVERS = ("kepala_bidang", "sekretaris", "kepala_dinas", "plt_kepala_dinas")
+OFFICERS = ("drafter", "first_approver", "second_approver", "signer", "verifier", "plt_signer")
+APPROVERS = ("first_approver", "second_approver", "signer", "plt_signer")
 LOGGED_IN = tuple(w for w in EVERYONE if w != "anonymous")
 
 
@@ -40,15 +33,15 @@ def _check(cast, action: str, allowed: tuple[str, ...], **data):
 
 # (action, state the letter is in, who may) for every letter transition and read
 LETTER_MATRIX = [
-    ("sopsektoral_letter_update", "draft", ("kepala_seksi",)),
-    ("sopsektoral_letter_submit", "draft", ("kepala_seksi",)),
-    ("sopsektoral_letter_cancel", "draft", ("kepala_seksi",)),
+    ("sopsektoral_letter_update", "draft", ("drafter",)),
+    ("sopsektoral_letter_submit", "draft", ("drafter",)),
+    ("sopsektoral_letter_cancel", "draft", ("drafter",)),
     # Auth answers "does this person hold a position the SOP names for this
     # transition"; whose turn it is (the state) the action checks under lock
-    # (TestTurns in test_action.py).
-    ("sopsektoral_letter_initial", "awaiting_initial_kabid", ("kepala_bidang", "sekretaris")),
-    ("sopsektoral_letter_initial", "awaiting_initial_sekretaris", ("kepala_bidang", "sekretaris")),
-    ("sopsektoral_letter_sign", "awaiting_signature", ("kepala_dinas", "plt_kepala_dinas")),
+    # (TestTurns in action/test_letters.py).
+    ("sopsektoral_letter_initial", "awaiting_initial_kabid", ("first_approver", "second_approver")),
+    ("sopsektoral_letter_initial", "awaiting_initial_sekretaris", ("first_approver", "second_approver")),
+    ("sopsektoral_letter_sign", "awaiting_signature", ("signer", "plt_signer")),
     ("sopsektoral_letter_return", "awaiting_initial_kabid", APPROVERS),
     ("sopsektoral_letter_return", "awaiting_signature", APPROVERS),
     ("sopsektoral_letter_show", "draft", OFFICERS),
@@ -72,9 +65,9 @@ def test_letter_matrix(cast, draft, action, state, allowed):
     ("sopsektoral_officer_assign", ()),
     ("sopsektoral_officer_revoke", ()),
     ("sopsektoral_officer_list", LOGGED_IN),
-    ("sopsektoral_daftar_data_import", ("kepala_seksi", "staf_statistik")),
+    ("sopsektoral_daftar_data_import", ("drafter", "verifier")),
     ("sopsektoral_daftar_data_list", LOGGED_IN),
-    ("sopsektoral_letter_create", ("kepala_seksi",)),
+    ("sopsektoral_letter_create", ("drafter",)),
     ("sopsektoral_letter_list", LOGGED_IN),
     ("sopsektoral_event_list", ()),  # the whole log
 ])
@@ -85,16 +78,16 @@ def test_matrix_without_a_letter(cast, action, allowed):
 def test_expired_assignment_gives_no_rights(cast, draft):
     advance(cast, draft["id"], "awaiting_initial_kabid")
     with pytest.raises(tk.NotAuthorized):
-        call_auth("sopsektoral_letter_initial", {"user": cast.former_kepala_bidang["name"]}, id=draft["id"])
+        call_auth("sopsektoral_letter_initial", {"user": cast.former_first_approver["name"]}, id=draft["id"])
 
 
 def test_the_drafter_is_refused_approvals(cast, draft):
     draft_by_kabid = dict(draft)
-    from ckanext.sopsektoral.tests.conftest import assign
+    from ckanext.sopsektoral.tests.helpers import assign
 
-    assign(cast.kepala_seksi, "kepala_bidang", acting="plh")
+    assign(cast.drafter, "kepala_bidang", acting="plh")
     with pytest.raises(tk.NotAuthorized):
-        call_auth("sopsektoral_letter_initial", {"user": cast.kepala_seksi["name"]}, id=draft_by_kabid["id"])
+        call_auth("sopsektoral_letter_initial", {"user": cast.drafter["name"]}, id=draft_by_kabid["id"])
 
 
 class TestDatasetGuards:
@@ -120,8 +113,8 @@ class TestDatasetGuards:
         with pytest.raises(tk.NotAuthorized):
             upload(puskesmas["dataset_id"], balikpapan_csv(2025), "other.csv", cast.operator)
         assert call_auth("package_update", {"user": cast.sysadmin["name"]}, id=puskesmas["dataset_id"])
-        _submit_all(cast, sent["id"], skip={puskesmas["id"]})
-        call_action("sopsektoral_item_return", as_user(cast.staf_statistik), id=puskesmas["id"], note="Tahun salah")
+        submit_all(cast, sent["id"], skip={puskesmas["id"]})
+        call_action("sopsektoral_item_return", as_user(cast.verifier), id=puskesmas["id"], note="Tahun salah")
         assert call_auth("package_update", dict(operator), id=puskesmas["dataset_id"])
         assert call_auth("resource_create", dict(operator), package_id=puskesmas["dataset_id"])
 
@@ -132,19 +125,19 @@ class TestDatasetGuards:
         with pytest.raises(tk.NotAuthorized):
             call_action("package_delete", as_user(cast.operator), id=puskesmas["dataset_id"])
         assert call_action("package_show", id=puskesmas["dataset_id"])["state"] == "active"
-        _submit_all(cast, sent["id"])
-        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=puskesmas["id"])
+        submit_all(cast, sent["id"])
+        call_action("sopsektoral_item_verify", as_user(cast.verifier), id=puskesmas["id"])
         assert call_auth("package_delete", dict(operator), id=puskesmas["dataset_id"])
 
     def test_verified_data_becomes_public_only_by_publishing(self, cast, sent, puskesmas):
-        _submit_all(cast, sent["id"])
-        call_action("sopsektoral_item_verify", as_user(cast.staf_statistik), id=puskesmas["id"])
+        submit_all(cast, sent["id"])
+        call_action("sopsektoral_item_verify", as_user(cast.verifier), id=puskesmas["id"])
         with pytest.raises(tk.ValidationError) as err:
             call_action("package_patch", as_user(cast.operator), id=puskesmas["dataset_id"], private=False)
         assert "private" in err.value.error_dict
         call_action("package_patch", as_user(cast.operator), id=puskesmas["dataset_id"], notes="Catatan baru")
         assert call_action("package_show", id=puskesmas["dataset_id"])["private"] is True
-        call_action("sopsektoral_item_publish", as_user(cast.staf_statistik), id=puskesmas["id"])
+        call_action("sopsektoral_item_publish", as_user(cast.verifier), id=puskesmas["id"])
         assert call_action("package_show", id=puskesmas["dataset_id"])["private"] is False
         # once published the dataset is the OPD's again
         call_action("package_patch", as_user(cast.operator), id=puskesmas["dataset_id"], private=True)

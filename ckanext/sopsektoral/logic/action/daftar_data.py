@@ -1,0 +1,136 @@
+"""Actions on the Daftar Data (SK Daftar Data): importing it and listing its entries."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.types import Context, DataDict
+
+from ckanext.sopsektoral import access, daftar_data, events
+from ckanext.sopsektoral.logic import dictization, schema
+from ckanext.sopsektoral.logic.action.common import atomic, commit, org_id, validate
+from ckanext.sopsektoral.model import DaftarData
+
+__all__ = [
+    "sopsektoral_daftar_data_import",
+    "sopsektoral_daftar_data_list",
+]
+
+
+def _rows(upload: Any, given_rows: Any, fmt: str | None) -> list[Any]:
+    """The rows to import: read from the uploaded file (of format ``fmt``, or
+    its name's extension), or given as a list."""
+    if upload is not None and hasattr(upload, "read"):
+        filename = getattr(upload, "filename", "") or ""
+        fmt = (fmt or filename.rsplit(".", 1)[-1]).lower()
+        if fmt not in ("csv", "xlsx"):
+            raise tk.ValidationError({"format": [tk._("Use a CSV or XLSX file")]})
+        return daftar_data.read_table(upload.read(), fmt)
+    if isinstance(given_rows, list):
+        return given_rows
+    raise tk.ValidationError({"upload": [tk._("Upload a CSV or XLSX file, or give rows")]})
+
+
+@atomic
+def sopsektoral_daftar_data_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Import the SK Daftar Data from a CSV or XLSX file (or from rows).
+
+    Columns: ``tahun``, ``opd`` (organization name or title) and
+    ``judul_data`` are required; ``dataset`` (an existing dataset of that OPD
+    that receives the data) and the metadata columns ``konsep``,
+    ``definisi``, ``klasifikasi``, ``ukuran``, ``satuan``,
+    ``kode_standar_data``, ``frekuensi``, ``kode_wilayah``,
+    ``level_estimasi``, ``metode_pengumpulan``, ``sumber_data``,
+    ``data_prioritas``, ``klasifikasi_akses`` and ``klasifikasi_penyajian``
+    are optional. Nothing is imported if any row has an error; importing the
+    same file again changes nothing.
+
+    :param upload: the file (multipart upload)
+    :type upload: file
+    :param rows: instead of a file, a list of dicts keyed by column
+    :type rows: list of dicts
+    :param format: ``csv`` or ``xlsx`` (default: from the file name)
+    :type format: string
+    :param dry_run: only check the rows (default false)
+    :type dry_run: bool
+    :returns: counts ``rows``, ``created``, ``updated``, ``unchanged``
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_daftar_data_import", context, data_dict)
+    # The file and the rows are checked by daftar_data, row by row and column by column.
+    data = validate(
+        {k: v for k, v in data_dict.items() if k not in ("upload", "rows")},
+        schema.daftar_data_import(), context,
+    )
+    rows = _rows(data_dict.get("upload"), data_dict.get("rows"), data.get("format"))
+    entries, errors = daftar_data.validate_rows(rows)
+    if errors:
+        raise tk.ValidationError({"rows": errors})
+    result = daftar_data.import_entries(model.Session, entries)
+    if data.get("dry_run"):
+        model.Session.rollback()
+        return result.as_dict()
+    note = f"rows={result.rows} created={result.created} updated={result.updated}"
+    if context.get("sopsektoral_via"):
+        note += f" ({context['sopsektoral_via']})"  # where the import came from, e.g. the CLI
+    events.append_event(
+        model.Session, action="daftar_data_import",
+        actor=access.principal(context).actor_for_right("import_daftar_data"),
+        note=note,
+    )
+    commit(context)
+    return result.as_dict()
+
+
+@tk.side_effect_free
+def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Entries of the Daftar Data. OPD members see their own OPD's only.
+
+    :param year: data year (optional)
+    :type year: int
+    :param owner_org: organization id or name (optional)
+    :type owner_org: string
+    :param q: words in the title (optional)
+    :type q: string
+    :param ids: only these entries (optional)
+    :type ids: list of strings
+    :param limit: page size (default 100)
+    :type limit: int
+    :param offset: page start (default 0)
+    :type offset: int
+    :returns: ``count`` and ``results``: entries with ``organization_title``,
+        ``indicator_key`` (the same for the indicator in every year's list) and
+        ``requested_by``: the letter holding an open request of the entry
+        (``letter_id``, ``letter_number``, ``letter_subject``, ``letter_state``,
+        ``item_state``; None when no letter does). A new letter cannot ask for
+        an entry another letter holds.
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_daftar_data_list", context, data_dict)
+    data = validate(data_dict, schema.daftar_data_list(), context)
+    conditions = []
+    if data.get("year"):
+        conditions.append(DaftarData.year == data["year"])
+    if data.get("owner_org"):
+        conditions.append(DaftarData.owner_org == org_id(data["owner_org"]))
+    if data.get("q"):
+        conditions.append(DaftarData.title.ilike(f"%{data['q']}%"))
+    if data.get("ids"):
+        ids = data["ids"] if isinstance(data["ids"], list) else [data["ids"]]
+        conditions.append(DaftarData.id.in_(ids))
+    principal = access.principal(context)
+    if not principal.sees_every_opd():
+        conditions.append(DaftarData.owner_org.in_(set(principal.organizations()) or {""}))
+    count = model.Session.execute(
+        sa.select(sa.func.count()).select_from(DaftarData).where(*conditions)
+    ).scalar_one()
+    entries = list(model.Session.execute(
+        sa.select(DaftarData).where(*conditions)
+        .order_by(DaftarData.year.desc(), DaftarData.owner_org, DaftarData.title)
+        .limit(data["limit"]).offset(data["offset"])
+    ).scalars())
+    return {"count": count, "results": dictization.daftar_data_list_dict(entries)}
+

@@ -1,0 +1,288 @@
+"""Actions on request letters (SOP steps 1 to 5): drafting, the approval chain, sending, the event log."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.types import Context, DataDict
+
+from ckanext.sopsektoral import jobs
+from ckanext.sopsektoral.items.sending import SYNC_SEND_LIMIT
+from ckanext.sopsektoral.letters import drafts, queries, sending, transitions
+from ckanext.sopsektoral.logic import dictization, schema
+from ckanext.sopsektoral.logic.action.common import atomic, commit, org_id, validate
+from ckanext.sopsektoral.model import Event, LetterItem
+
+__all__ = [
+    "sopsektoral_letter_create",
+    "sopsektoral_letter_update",
+    "sopsektoral_letter_show",
+    "sopsektoral_letter_list",
+    "sopsektoral_letter_submit",
+    "sopsektoral_letter_initial",
+    "sopsektoral_letter_sign",
+    "sopsektoral_letter_return",
+    "sopsektoral_letter_cancel",
+    "sopsektoral_event_list",
+    "sopsektoral_letter_send",
+]
+
+
+@atomic
+def sopsektoral_letter_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Draft a data-request letter (the SOP file's drafting step; its executors).
+
+    :param subject: the letter's subject (hal)
+    :type subject: string
+    :param body: the letter's text
+    :type body: string
+    :param data_year: the year of the requested data
+    :type data_year: int
+    :param sifat: ``biasa`` (default), ``penting``, ``segera`` or ``sangat_segera``
+    :type sifat: string
+    :param lampiran: attachments line, e.g. "1 (satu) berkas"
+    :type lampiran: string
+    :param tembusan: carbon-copy addressees
+    :type tembusan: list of strings
+    :param items: ids of Daftar Data entries of ``data_year`` to request
+    :type items: list of strings
+    :returns: the letter (see ``sopsektoral_letter_show``)
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_create", context, data_dict)
+    data = validate(data_dict, schema.letter_create(), context)
+    letter = drafts.create(context, data)
+    commit(context)
+    return dictization.letter_dict(context, letter)
+
+
+@atomic
+def sopsektoral_letter_update(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Edit a draft letter. Only drafts can be edited; a letter returned by an
+    approver is a draft again, and must be initialled and signed anew.
+
+    :param id: the letter's id
+    :type id: string
+    :param subject, body, data_year, sifat, lampiran, tembusan, items: as in
+        ``sopsektoral_letter_create``; only those given change
+    :returns: the letter
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_update", context, data_dict)
+    data = validate(data_dict, schema.letter_update(), context)
+    letter = queries.lock(data["id"])
+    drafts.update(context, letter, data)
+    commit(context)
+    return dictization.letter_dict(context, letter)
+
+
+@tk.side_effect_free
+def sopsektoral_letter_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """A request letter with its state, deadline, items per OPD and approvals.
+
+    :param id: the letter's id
+    :type id: string
+    :returns: the letter: ``state`` and ``state_label``, ``deadline`` and
+        ``overdue``, ``awaiting_position``, the official fields (``number``,
+        ``letter_date``, ``sifat``, ``lampiran``, ``subject``, ``body``,
+        ``tembusan``), ``organizations`` (the requested items per OPD),
+        ``approvals`` (initials and signature of the current round),
+        ``content_hash``, and ``available_actions`` (what the caller may do now)
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_show", context, data_dict)
+    data = validate(data_dict, schema.id_only(), context)
+    return dictization.letter_dict(context, queries.get(data["id"]))
+
+
+@tk.side_effect_free
+def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Request letters, newest first. OPD members see the letters sent to their OPD.
+
+    :param state: only letters in this state (optional)
+    :type state: string
+    :param year: only letters for this data year (optional)
+    :type year: int
+    :param owner_org: only letters asking something of this OPD (optional)
+    :type owner_org: string
+    :param overdue: only letters past their state's deadline (optional)
+    :type overdue: bool
+    :param awaiting_me: only letters waiting on a position the caller holds: at
+        their approval step, or signed and waiting to be sent (optional)
+    :type awaiting_me: bool
+    :param q: words in the subject or number (optional)
+    :type q: string
+    :param limit: page size (default 50)
+    :type limit: int
+    :param offset: page start (default 0)
+    :type offset: int
+    :returns: ``count`` and ``results`` (letters without their items, with ``item_count``
+        and ``organization_count``)
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_list", context, data_dict)
+    data = validate(data_dict, schema.letter_list(), context)
+    if data.get("owner_org"):
+        data["owner_org"] = org_id(data["owner_org"])
+    count, letters = queries.find(context, data)
+    counts = queries.item_counts([letter.id for letter in letters])
+    results = []
+    for letter in letters:
+        entry = dictization.letter_dict(context, letter, with_items=False)
+        entry["item_count"], entry["organization_count"] = counts.get(letter.id, (0, 0))
+        results.append(entry)
+    return {"count": count, "results": results}
+
+
+@atomic
+def _transition(context: Context, data_dict: DataDict, name: str, sch: dict[str, Any]) -> dict[str, Any]:
+    """Do transition ``name`` to the letter (letters.transitions), then show it."""
+    tk.check_access(f"sopsektoral_letter_{name}", context, data_dict)
+    data = validate(data_dict, sch, context)
+    letter = queries.lock(data["id"])
+    # Under the lock, transitions checks again: the state may have moved since the auth check.
+    transitions.perform(context, letter, name, data.get("note"))
+    return dictization.letter_dict(context, letter)
+
+
+def sopsektoral_letter_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Submit a draft for approval: it moves to the first approval step's state. The
+    drafting step's executors.
+
+    :param id: the letter's id
+    :type id: string
+    :param note: a note for the approvers (optional)
+    :type note: string
+    :returns: the letter
+    :rtype: dict
+    """
+    return _transition(context, data_dict, "submit", schema.letter_transition())
+
+
+def sopsektoral_letter_initial(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Initial (paraf) a letter: the executors of the initial step it waits on; it moves to
+    the next step of the approval chain. The drafter cannot initial.
+
+    :param id: the letter's id
+    :type id: string
+    :param note: a note (optional)
+    :type note: string
+    :returns: the letter
+    :rtype: dict
+    """
+    return _transition(context, data_dict, "initial", schema.letter_transition())
+
+
+def sopsektoral_letter_sign(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Sign a letter (the executors of the chain's signature step): assigns its number and date.
+
+    The number follows the SOP file's ``letter.number_pattern``, with a
+    sequence per year that has no gaps or duplicates.
+
+    :param id: the letter's id
+    :type id: string
+    :param note: a note (optional)
+    :type note: string
+    :returns: the letter
+    :rtype: dict
+    """
+    return _transition(context, data_dict, "sign", schema.letter_transition())
+
+
+def sopsektoral_letter_return(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Return a letter to draft, with a note saying why. The approver whose
+    initial or signature the letter awaits.
+
+    :param id: the letter's id
+    :type id: string
+    :param note: why the letter goes back (required)
+    :type note: string
+    :returns: the letter
+    :rtype: dict
+    """
+    return _transition(context, data_dict, "return", schema.letter_return())
+
+
+def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Cancel a draft letter. The drafting step's executors.
+
+    :param id: the letter's id
+    :type id: string
+    :param note: why (optional)
+    :type note: string
+    :returns: the letter
+    :rtype: dict
+    """
+    return _transition(context, data_dict, "cancel", schema.letter_transition())
+
+
+@tk.side_effect_free
+def sopsektoral_event_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Entries of the event log, oldest first: one letter's (its items'
+    included), one data item's, or all (sysadmins).
+
+    :param letter_id: the letter whose history to list (optional for sysadmins)
+    :type letter_id: string
+    :param item_id: only this data item's history (optional)
+    :type item_id: string
+    :param limit: page size (default 100)
+    :type limit: int
+    :param offset: page start (default 0)
+    :type offset: int
+    :returns: entries with ``seq``, ``action`` and ``action_label``,
+        ``from_state``, ``to_state``, ``actor_name``, ``position`` (and
+        ``position_label``), ``acting``, ``note``, ``created``,
+        ``content_hash``, ``prev_hash`` and ``hash``
+    :rtype: list of dicts
+    """
+    tk.check_access("sopsektoral_event_list", context, data_dict)
+    data = validate(data_dict, schema.event_list(), context)
+    stmt = sa.select(Event).order_by(Event.seq)
+    if data.get("letter_id"):
+        queries.get(data["letter_id"])
+        stmt = stmt.where(Event.letter_id == data["letter_id"])
+    if data.get("item_id"):
+        if model.Session.get(LetterItem, data["item_id"]) is None:
+            raise tk.ObjectNotFound(tk._("Data item not found"))
+        stmt = stmt.where(Event.item_id == data["item_id"])
+    events = model.Session.execute(stmt.limit(data["limit"]).offset(data["offset"])).scalars()
+    return [dictization.event_dict(event) for event in events]
+
+
+@atomic
+def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Send a signed letter to its OPDs (collection starts). The executors of the SOP
+    file's sending step.
+
+    Each item gets its dataset in its OPD's organization: the existing dataset
+    the Daftar Data entry names (kept private while collected), or a new
+    private one prefilled with the entry's metadata; and its deadline (the
+    collection step's standard time). The OPDs' operators are notified. A
+    letter of more than 20 items is sent by a background job whose progress
+    ``sopsektoral_letter_show`` reports (``send_state``, ``send_done``,
+    ``send_total``); sending again after a failure, or once a send has made
+    no progress for ``ckanext.sopsektoral.send_stalled_minutes`` (a lost
+    worker; ``send_stalled`` in the letter), creates nothing twice.
+
+    :param id: the letter's id
+    :type id: string
+    :param note: a note for the event log (optional)
+    :type note: string
+    :returns: the letter
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_send", context, data_dict)
+    data = validate(data_dict, schema.letter_transition(), context)
+    letter = queries.lock(data["id"])
+    actor = sending.start(context, letter)
+    commit(context)
+    if letter.send_total > SYNC_SEND_LIMIT:
+        tk.enqueue_job(jobs.send_letter, [letter.id, actor.name, data.get("note")],
+                       title=f"sopsektoral: send letter {letter.number}", queue=jobs.queue_name(),
+                       rq_kwargs={"timeout": 3600})
+    else:
+        sending.run(letter.id, actor.name, data.get("note"))
+    return dictization.letter_dict(context, queries.get(letter.id))

@@ -1,0 +1,43 @@
+"""Portal pages of ckanext-sopsektoral: one blueprint, every URL listed here.
+
+Views only call actions (the same ones API clients use) and template helpers,
+and render; access rules live in the auth functions. The pages are grouped by
+what they show: ``pages`` (the SOP, the inbox), ``letters``, ``daftar_data``,
+``officers``, ``items`` (the queue and the workbench); ``common`` holds what
+they share and the checks before every request.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.sopsektoral.views import common, daftar_data, items, letters, officers, pages
+
+__all__ = ["bp"]
+
+bp = Blueprint("sopsektoral", __name__, url_prefix="/sopsektoral")
+
+bp.before_request(common.before_request)
+bp.register_error_handler(tk.NotAuthorized, common.not_authorized)
+bp.register_error_handler(tk.ObjectNotFound, common.not_found)
+
+# (rule, view, methods); a view's name is its endpoint: url_for("sopsektoral.<name>").
+_ROUTES = (
+    ("/sop", pages.sop_page, ["GET"]),
+    ("/", pages.inbox, ["GET"]),
+    ("/letter", letters.letter_list, ["GET"]),
+    ("/letter/new", letters.letter_new, ["GET", "POST"]),
+    ("/letter/<id>/edit", letters.letter_edit, ["GET", "POST"]),
+    ("/letter/<id>", letters.letter_read, ["GET"]),
+    ("/letter/<id>/<transition>", letters.letter_transition, ["POST"]),
+    ("/daftar-data", daftar_data.daftar_data, ["GET", "POST"]),
+    ("/officers", officers.officers, ["GET", "POST"]),
+    ("/queue", items.queue, ["GET"]),
+    ("/queue/bulk", items.queue_bulk, ["POST"]),
+    ("/item/<id>", items.item_read, ["GET"]),
+    ("/item/<id>/<transition>", items.item_transition, ["POST"]),
+)
+
+for _rule, _view, _methods in _ROUTES:
+    bp.add_url_rule(_rule, view_func=_view, methods=_methods)

@@ -1,0 +1,181 @@
+"""The request letters' pages (SOP steps 1 to 5): list, form, letter, transitions."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.sopsektoral import sop
+from ckanext.sopsektoral.items.states import ITEM_STATES
+from ckanext.sopsektoral.views.common import action, context, flash_errors, form_errors, organizations
+
+TRANSITION_ACTIONS = ("submit", "initial", "sign", "return", "cancel", "send")
+
+# How many of a letter's item events its page shows before "show all".
+ITEM_EVENTS_SHOWN = 10
+
+
+def letter_list() -> str:
+    args = tk.request.args
+    filters = {k: args.get(k) for k in ("state", "year", "owner_org", "q") if args.get(k)}
+    for flag in ("overdue", "awaiting_me"):
+        if args.get(flag):
+            filters[flag] = True
+    page = max(int(args.get("page", 1) or 1), 1) if str(args.get("page", "1")).isdigit() else 1
+    limit = 25
+    try:
+        result = action("letter_list", {**filters, "limit": limit, "offset": (page - 1) * limit})
+        errors: dict[str, Any] = {}
+    except tk.ValidationError as err:
+        result, errors = {"count": 0, "results": []}, err.error_dict
+    return tk.render("sopsektoral/letter_list.html", {
+        "result": result, "filters": filters, "errors": errors, "page": page, "limit": limit,
+        "states": [(s["state"], s["label"]) for s in action("sop_show", {})["letter_states"]],
+        "organizations": organizations(),
+    })
+
+
+def _letter_form_data() -> dict[str, Any]:
+    form = tk.request.form
+    return {
+        "subject": form.get("subject", ""),
+        "body": form.get("body", ""),
+        "data_year": form.get("data_year", ""),
+        "sifat": form.get("sifat", "biasa"),
+        "lampiran": form.get("lampiran", ""),
+        "tembusan": form.get("tembusan", ""),
+        "items": form.getlist("items"),
+    }
+
+
+def _render_letter_form(data: dict[str, Any], errors: dict[str, Any], summary: list[str],
+                        letter: dict[str, Any] | None = None) -> str:
+    year = data.get("data_year") or (letter or {}).get("data_year")
+    entries: list[dict[str, Any]] = []
+    if str(year).isdigit():
+        entries = action("daftar_data_list", {"year": int(year), "limit": 1000})["results"]
+    by_org: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        by_org.setdefault(entry["owner_org"], {
+            "title": entry["organization_title"], "entries": []})["entries"].append(entry)
+    tembusan = data.get("tembusan")
+    if isinstance(tembusan, list):
+        data = dict(data, tembusan="\n".join(tembusan))
+    return tk.render("sopsektoral/letter_form.html", {
+        "data": data, "errors": errors, "error_summary": summary, "letter": letter,
+        "daftar_by_org": sorted(by_org.values(), key=lambda g: g["title"] or ""),
+        "selected": set(data.get("items") or []),
+        "letter_id": (letter or {}).get("id"),
+    })
+
+
+def letter_new() -> Any:
+    tk.check_access("sopsektoral_letter_create", context(), {})
+    if tk.request.method == "POST":
+        data = _letter_form_data()
+        try:
+            letter = action("letter_create", data)
+        except tk.ValidationError as err:
+            return _render_letter_form(data, *form_errors(err))
+        tk.h.flash_success(tk._("The draft letter was saved"))
+        return tk.redirect_to("sopsektoral.letter_read", id=letter["id"])
+    year = tk.request.args.get("data_year") or str(dt.date.today().year)
+    return _render_letter_form({
+        "data_year": year, "sifat": "biasa", "lampiran": tk._("1 (one) file"),
+        "subject": tk._("Request for sectoral statistics data of {year}").format(year=year),
+        "body": tk._(
+            "In the framework of One Data Indonesia (Satu Data Indonesia) in Kota Balikpapan and "
+            "in accordance with the Mayor's Decree on the list of data (SK Daftar Data), we kindly "
+            "ask you to provide the sectoral statistics data of {year} listed in the attachment, "
+            "through the portal data.balikpapan.go.id, with their metadata, within the time given "
+            "for each data item."
+        ).format(year=year),
+        "tembusan": "",
+        "items": [],
+    }, {}, [])
+
+
+def letter_edit(id: str) -> Any:
+    letter = action("letter_show", {"id": id})
+    tk.check_access("sopsektoral_letter_update", context(), {"id": id})
+    if tk.request.method == "POST":
+        data = _letter_form_data()
+        try:
+            action("letter_update", {"id": id, **data})
+        except tk.ValidationError as err:
+            return _render_letter_form(data, *form_errors(err), letter=letter)
+        tk.h.flash_success(tk._("The draft letter was saved"))
+        return tk.redirect_to("sopsektoral.letter_read", id=id)
+    data = {k: letter[k] for k in ("subject", "body", "data_year", "sifat", "lampiran", "tembusan")}
+    data["items"] = [i["daftar_data_id"] for g in letter["organizations"] for i in g["items"]]
+    return _render_letter_form(data, {}, [], letter=letter)
+
+
+def letter_read(id: str) -> str:
+    letter = action("letter_show", {"id": id})
+    try:
+        events = _letter_events(id)
+    except tk.NotAuthorized:  # OPD operators see the letter, not the internal log
+        events = []
+    # The letter's own steps in full; its items' events (submit, return, verify,
+    # claim, publish: many for a letter of many items) newest first, by item.
+    item_info = {
+        item["id"]: {"title": item["title"], "organization_title": group["organization_title"]}
+        for group in letter.get("organizations", []) for item in group["items"]
+    }
+    letter_events = [e for e in events if not e.get("item_id")]
+    item_events = [
+        dict(e, item=item_info.get(e["item_id"], {"title": None, "organization_title": None}))
+        for e in reversed(events) if e.get("item_id")
+    ]
+    item_events_by_org: dict[str, list[dict[str, Any]]] = {}
+    for event in item_events:
+        item_events_by_org.setdefault(event["item"]["organization_title"] or "", []).append(event)
+    items: list[dict[str, Any]] = []
+    progress: list[dict[str, Any]] = []
+    if letter["state"] == sop.SENT:
+        items = action("item_list", {"letter_id": id, "limit": 1000, "sort": "organization"})["results"]
+        by_org: dict[str, dict[str, Any]] = {}
+        for item in items:
+            row = by_org.setdefault(item["owner_org"], {
+                "title": item["organization_title"], "total": 0, "overdue": 0,
+                **{s: 0 for s in ITEM_STATES}})
+            row["total"] += 1
+            row[item["state"]] += 1
+            row["overdue"] += item["overdue"]
+        progress = sorted(by_org.values(), key=lambda r: r["title"] or "")
+    return tk.render("sopsektoral/letter_read.html", {
+        "letter": letter, "events": letter_events, "item_events": item_events,
+        "item_events_by_org": sorted(item_events_by_org.items()),
+        "recent_item_events": ITEM_EVENTS_SHOWN,
+        "sop": action("sop_show", {}), "items": items, "progress": progress,
+    })
+
+
+def _letter_events(letter_id: str) -> list[dict[str, Any]]:
+    """The letter's whole event log, oldest first (the action pages it)."""
+    events: list[dict[str, Any]] = []
+    page = min(1000, tk.asint(tk.config.get("ckan.search.rows_max") or 1000))
+    while True:
+        chunk = action("event_list", {"letter_id": letter_id, "limit": page, "offset": len(events)})
+        events.extend(chunk)
+        if len(chunk) < page:
+            return events
+
+
+def letter_transition(id: str, transition: str) -> Any:
+    if transition not in TRANSITION_ACTIONS:
+        raise tk.ObjectNotFound(tk._("Not found"))
+    data = {"id": id}
+    note = tk.request.form.get("note", "").strip()
+    if note or transition == "return":
+        data["note"] = note
+    try:
+        letter = action(f"letter_{transition}", data)
+    except tk.ValidationError as err:
+        flash_errors(err)
+    else:
+        tk.h.flash_success(tk._("Done: {action}. The letter is now: {state}.").format(
+            action=tk.h.sopsektoral_event_label(transition), state=letter["state_label"]))
+    return tk.redirect_to("sopsektoral.letter_read", id=id)
