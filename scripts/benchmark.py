@@ -258,7 +258,8 @@ def _benchmarks(flask_app: Any, args: argparse.Namespace, contexts: list[Any], w
 
     # ---- 2. status of one dataset vs package_show
     dataset = tk.get_action("package_create")(dict(site), {
-        "name": "bench-dataset", "title": "Bench", "owner_org": orgs[0]["id"], "klasifikasi_akses": "publik", "private": True,
+        "name": "bench-dataset", "title": "Bench", "owner_org": orgs[0]["id"], "klasifikasi_akses": "publik",
+        "private": True,
         "tahun_data": "2026", "satuan": "unit"})
     item = model.Session.execute(sa.select(LetterItem).limit(1)).scalar_one()
     item.dataset_id = dataset["id"]

@@ -10,7 +10,6 @@ import click
 from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
-
 from ckan import model
 
 from ckanext.sopsektoral import adoption, events, notify
@@ -67,7 +66,8 @@ def officer_assign(user: str, position: str, **options: Any) -> None:
         result = tk.get_action("sopsektoral_officer_assign")(_site_context(), data)
     except (tk.ValidationError, tk.ObjectNotFound) as err:
         _fail(err)
-    click.secho(f"{result['user_name']}: {result['position_label']} from {result['valid_from']} ({result['id']})", fg="green")
+    click.secho(f"{result['user_name']}: {result['position_label']} from {result['valid_from']} ({result['id']})",
+                fg="green")
 
 
 @officer.command("list")
@@ -79,7 +79,8 @@ def officer_list(include_past: bool) -> None:
         acting = f" ({row['acting'].capitalize()}.)" if row["acting"] else ""
         until = row["valid_until"] or "…"
         state = " revoked" if row["revoked"] else ""
-        click.echo(f"{row['position']:<16}{acting:<8} {row['user_name']:<16} {row['valid_from']} – {until}{state}  {row['id']}")
+        click.echo(f"{row['position']:<16}{acting:<8} {row['user_name']:<16} "
+                   f"{row['valid_from']} – {until}{state}  {row['id']}")
 
 
 @officer.command("revoke")
@@ -229,7 +230,7 @@ def demo_load() -> None:
     """Create the demo data (OPDs, officers, operators, Daftar Data, letters); safe to repeat."""
     demo_data.load(echo=lambda msg: click.secho(f"  {msg}", fg="green"))
     click.echo("")
-    click.secho("Demo logins (password for all: %s)" % demo_data.DEMO_PASSWORD, bold=True)
+    click.secho(f"Demo logins (password for all: {demo_data.DEMO_PASSWORD})", bold=True)
     for user in demo_data.users():
         click.echo(f"  {user.name:<16} {user.role}")
 

@@ -76,10 +76,10 @@ def _read_csv(content: bytes) -> list[dict[str, Any]]:
     unreadable = tk._("Not a readable CSV file (save it as UTF-8 CSV)")
     try:
         rows = tabular.read_csv_rows(content)
-    except tabular.NotText:
-        raise tk.ValidationError({"upload": [unreadable]})
+    except tabular.NotText as err:
+        raise tk.ValidationError({"upload": [unreadable]}) from err
     except csv.Error as err:
-        raise tk.ValidationError({"upload": [f"{unreadable}: {err}"]})
+        raise tk.ValidationError({"upload": [f"{unreadable}: {err}"]}) from err
     return _rows_from_matrix(rows)
 
 
@@ -87,7 +87,7 @@ def _read_xlsx(content: bytes) -> list[dict[str, Any]]:
     try:
         rows = tabular.read_xlsx_rows(content)
     except Exception as err:  # openpyxl raises many kinds for a bad file
-        raise tk.ValidationError({"upload": [tk._("Not a readable XLSX file: {error}").format(error=err)]})
+        raise tk.ValidationError({"upload": [tk._("Not a readable XLSX file: {error}").format(error=err)]}) from err
     return _rows_from_matrix(rows)
 
 

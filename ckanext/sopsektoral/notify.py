@@ -17,9 +17,9 @@ from ckan import model
 from ckan.lib import mailer
 
 from ckanext.sopsektoral import config, officers, sop
-from ckanext.sopsektoral.letters.labels import state_label, transition_label
 from ckanext.sopsektoral.items.deadlines import item_deadline
 from ckanext.sopsektoral.items.states import item_state_label
+from ckanext.sopsektoral.letters.labels import state_label, transition_label
 from ckanext.sopsektoral.model import Event, Letter, LetterItem, Notification
 from ckanext.sopsektoral.model.base import utcnow
 

@@ -22,7 +22,8 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -44,7 +45,7 @@ _checked_at: float | None = None
 _warned = False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def heads() -> frozenset[str]:
     """The head revision(s) of the plugin's migration scripts (read once)."""
     from alembic.script import ScriptDirectory

@@ -23,8 +23,8 @@ import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.sopsektoral.letters.labels import state_label
 from ckanext.sopsektoral.items.states import item_state_label
+from ckanext.sopsektoral.letters.labels import state_label
 from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem
 from ckanext.sopsektoral.model.letter import CANCELLED_LETTER, OPEN_ITEM_STATES, VERIFIED
 
@@ -95,7 +95,7 @@ def holders(entry_ids: Iterable[str], except_letter: str | None = None,
 def holder_text(holder: Holder) -> str:
     state = holder.state_label()
     return tk._("{title}: already requested by letter {letter} ({state})").format(
-        title=holder.title, letter=holder.letter_number or "«{}»".format(holder.letter_subject),
+        title=holder.title, letter=holder.letter_number or f"«{holder.letter_subject}»",
         state=state.lower())
 
 
@@ -150,7 +150,7 @@ def require_current(item: LetterItem) -> None:
     raise tk.ValidationError({"id": [tk._(
         "This request was superseded by letter {letter}, which asks for the same dataset again; "
         "only that request can change it now").format(
-            letter=(newer.number or "«{}»".format(newer.subject)) if newer else "?")]})
+            letter=(newer.number or f"«{newer.subject}»") if newer else "?")]})
 
 
 # ---------------------------------------------------------------- periods

@@ -18,8 +18,20 @@ from ckan.lib import search
 from ckanext.sopsektoral import regions, sop
 from ckanext.sopsektoral.demo import people
 from ckanext.sopsektoral.demo.catalogue import (
-    COLLECTION, DAFTAR_DATA, DAFTAR_YEAR, DATASETS, EXISTING_DATASETS, KECAMATAN, LETTER_BODY, LETTERS,
-    OPDS, PREVIOUS_LETTER, PREVIOUS_YEAR, PREVIOUS_YEAR_OPDS, DemoLetter, _previous_values,
+    COLLECTION,
+    DAFTAR_DATA,
+    DAFTAR_YEAR,
+    DATASETS,
+    EXISTING_DATASETS,
+    KECAMATAN,
+    LETTER_BODY,
+    LETTERS,
+    OPDS,
+    PREVIOUS_LETTER,
+    PREVIOUS_YEAR,
+    PREVIOUS_YEAR_OPDS,
+    DemoLetter,
+    _previous_values,
 )
 
 DEMO_PASSWORD = "Balikpapan2026!"
@@ -190,7 +202,8 @@ def _load_previous_year() -> None:
     existing = tk.get_action("sopsektoral_letter_list")(_context(), {"year": PREVIOUS_YEAR, "limit": 10})["results"]
     if any(r["subject"] == PREVIOUS_LETTER for r in existing):
         return
-    entries = tk.get_action("sopsektoral_daftar_data_list")(_context(), {"year": PREVIOUS_YEAR, "limit": 1000})["results"]
+    entries = tk.get_action("sopsektoral_daftar_data_list")(
+        _context(), {"year": PREVIOUS_YEAR, "limit": 1000})["results"]
     letter = tk.get_action("sopsektoral_letter_create")(_as(_drafter()), {
         "subject": PREVIOUS_LETTER, "body": LETTER_BODY.format(year=PREVIOUS_YEAR), "data_year": PREVIOUS_YEAR,
         "sifat": "penting", "lampiran": "1 (satu) berkas",
@@ -284,7 +297,7 @@ def _kecamatan_csv(year: int, column: str, satuan: str, values: tuple, bad_code:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["kode_wilayah", "nama_kecamatan", column, "satuan", "tahun"])
-    for i, (code, value) in enumerate(zip(KECAMATAN, values)):
+    for i, (code, value) in enumerate(zip(KECAMATAN, values, strict=False)):
         writer.writerow([bad_code if bad_code and i == 2 else code, regions.name(code), value, satuan, year])
     return out.getvalue()
 
@@ -300,9 +313,9 @@ def _load_collection() -> None:
     plan = []
     for fragment, values, target, bad_code, note in COLLECTION:
         item = next(i for i in items if fragment.lower() in i["title"].lower())
-        operator = _collect(item, DAFTAR_YEAR, values, bad_code)
-        plan.append((item, target, note, operator))
-    for item, target, note, operator in plan:
+        _collect(item, DAFTAR_YEAR, values, bad_code)
+        plan.append((item, target, note))
+    for item, target, note in plan:
         if target in ("verified", "published"):
             _verify(item["id"])
         if target == "published":

@@ -22,7 +22,8 @@ OPDS: tuple[tuple[str, str, str], ...] = (
     ("dinas-perhubungan", "Dinas Perhubungan", "Dishub"),
     ("dinas-kependudukan-dan-pencatatan-sipil", "Dinas Kependudukan dan Pencatatan Sipil", "Disdukcapil"),
     ("dinas-ketenagakerjaan", "Dinas Ketenagakerjaan", "Disnaker"),
-    ("dinas-koperasi-umkm-dan-perindustrian", "Dinas Koperasi, Usaha Mikro, Kecil, Menengah dan Perindustrian", "DKUMKMP"),
+    ("dinas-koperasi-umkm-dan-perindustrian", "Dinas Koperasi, Usaha Mikro, Kecil, Menengah dan Perindustrian",
+     "DKUMKMP"),
     ("dinas-sosial", "Dinas Sosial", "Dinsos"),
     ("dinas-pertanahan-dan-penataan-ruang", "Dinas Pertanahan dan Penataan Ruang", "DPPR"),
     ("dinas-pemuda-olahraga-dan-pariwisata", "Dinas Pemuda, Olahraga dan Pariwisata", "Dispora"),
@@ -67,7 +68,7 @@ class DemoDataset:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["kode_wilayah", "nama_kecamatan", self.ukuran.replace(" ", "_"), "satuan", "tahun"])
-        for code, value in zip(KECAMATAN, self.values):
+        for code, value in zip(KECAMATAN, self.values, strict=False):
             writer.writerow([code, regions.name(code), value, self.satuan, self.year])
         return out.getvalue()
 
@@ -153,7 +154,8 @@ DAFTAR_DATA: tuple[tuple[str, str, str, str | None], ...] = (
     ("dinas-kependudukan-dan-pencatatan-sipil", "Jumlah Kelahiran dan Kematian Tercatat", "jiwa", None),
     ("dinas-pekerjaan-umum", "Panjang Jalan Kota menurut Kondisi", "km", "panjang-jalan-kota-menurut-kecamatan-2024"),
     ("dinas-pekerjaan-umum", "Jumlah Jembatan menurut Kondisi", "unit", None),
-    ("dinas-lingkungan-hidup", "Timbulan Sampah menurut Kecamatan", "ton/hari", "timbulan-sampah-menurut-kecamatan-2024"),
+    ("dinas-lingkungan-hidup", "Timbulan Sampah menurut Kecamatan", "ton/hari",
+     "timbulan-sampah-menurut-kecamatan-2024"),
     ("dinas-lingkungan-hidup", "Luas Ruang Terbuka Hijau Publik", "hektare", None),
     ("dinas-perhubungan", "Jumlah Trayek Angkutan Kota", "trayek", None),
     ("dinas-perhubungan", "Jumlah Kecelakaan Lalu Lintas", "kejadian", None),

@@ -19,6 +19,7 @@ from ckanext.sopsektoral.items.states import REQUESTED, RETURNED, SUBMITTED, ite
 from ckanext.sopsektoral.model import Letter, LetterItem
 from ckanext.sopsektoral.model.base import utcnow
 
+
 def _closes_subquery() -> Any:
     """Each letter's end of collection (its latest item deadline), as a table
     to join: a correlated subquery would be evaluated once per item listed."""

@@ -13,8 +13,8 @@ from ckanext.sopsektoral import access, events, series, sop
 from ckanext.sopsektoral.items.deadlines import verification_opened_at
 from ckanext.sopsektoral.items.queries import dictize_items
 from ckanext.sopsektoral.items.sending import send_stalled
-from ckanext.sopsektoral.model import DaftarData, Event, Letter, LetterItem, Officer
 from ckanext.sopsektoral.letters.labels import state_label, transition_label
+from ckanext.sopsektoral.model import DaftarData, Event, Letter, LetterItem, Officer
 from ckanext.sopsektoral.model.base import iso, utcnow
 
 

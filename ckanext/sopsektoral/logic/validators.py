@@ -228,8 +228,8 @@ def sopsektoral_checklist(value: Any, context: Context) -> Any:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
-            raise tk.Invalid(tk._("Expected a JSON object"))
+        except ValueError as err:
+            raise tk.Invalid(tk._("Expected a JSON object")) from err
     if not isinstance(value, dict):
         raise tk.Invalid(tk._("Expected a JSON object"))
     unknown = [k for k in value if k not in CHECKLIST]

@@ -20,8 +20,18 @@ from ckan.lib import i18n
 
 from .loader import SopError, load, parse
 from .model import (
-    APPROVAL_TRANSITIONS, CANCELLED, DRAFT, FIXED_STATES, LETTER_TRANSITIONS, RIGHTS, SENT, SIGNED,
-    Position, Sop, Step, Text,
+    APPROVAL_TRANSITIONS,
+    CANCELLED,
+    DRAFT,
+    FIXED_STATES,
+    LETTER_TRANSITIONS,
+    RIGHTS,
+    SENT,
+    SIGNED,
+    Position,
+    Sop,
+    Step,
+    Text,
 )
 
 __all__ = [

@@ -10,7 +10,15 @@ from typing import Any
 import yaml
 
 from .model import (
-    APPROVAL_KINDS, FIXED_STATES, INITIAL, RIGHTS, SIGNATURE, Position, Sop, Step, Text,
+    APPROVAL_KINDS,
+    FIXED_STATES,
+    INITIAL,
+    RIGHTS,
+    SIGNATURE,
+    Position,
+    Sop,
+    Step,
+    Text,
 )
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")

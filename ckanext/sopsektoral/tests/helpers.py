@@ -22,8 +22,8 @@ from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import regions
 from ckanext.sopsektoral import sop as sop_module
-from ckanext.sopsektoral.sop import Sop
 from ckanext.sopsektoral.checks.tables import Table, read_file
+from ckanext.sopsektoral.sop import Sop
 
 DATA = pathlib.Path(__file__).parent / "data"
 ROOT = pathlib.Path(__file__).parents[3]
@@ -277,3 +277,8 @@ def read(path, name=None, fmt=None) -> Table:
 # times) run only on the default SOP file; the rest of the suite runs on both files.
 balikpapan_only = pytest.mark.skipif(
     bool(os.environ.get(TEST_SOP_FILE)), reason="expects Balikpapan's SOP (the default file)")
+
+
+def suite_sop() -> Sop:
+    """The SOP file the suite runs on, read without CKAN's config (for module-level constants)."""
+    return sop_module.load(os.environ.get(TEST_SOP_FILE) or sop_module.default_file())

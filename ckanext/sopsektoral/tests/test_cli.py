@@ -8,8 +8,8 @@ import pytest
 from ckan import model
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral.datasets import index
 from ckanext.sopsektoral.cli import sopsektoral
+from ckanext.sopsektoral.datasets import index
 from ckanext.sopsektoral.model import Letter, LetterItem
 from ckanext.sopsektoral.model.base import utcnow
 from ckanext.sopsektoral.tests.helpers import by_title, submit_all

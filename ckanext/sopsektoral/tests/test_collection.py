@@ -1,6 +1,7 @@
 """SOP steps 5–6: sending, collecting, verifying, publishing (invariants 2, 3, 5, 6)."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import pathlib
 
@@ -8,6 +9,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action, call_auth
 
@@ -15,6 +17,8 @@ from ckanext.sopsektoral import tabular
 from ckanext.sopsektoral.checks.previous_year import check_copied_from_previous_year
 from ckanext.sopsektoral.checks.run import run_queued_jobs
 from ckanext.sopsektoral.checks.tables import Table
+from ckanext.sopsektoral.model import LetterItem
+from ckanext.sopsektoral.model.base import utcnow
 from ckanext.sopsektoral.tests.helpers import (
     advance,
     as_user,
@@ -169,10 +173,29 @@ class TestCollectAndVerify:
             call_action("sopsektoral_item_submit", as_user(who), id=other["id"])
         item = call_action("sopsektoral_item_show", id=item["id"])
         assert item["verification_opened_at"] and item["verification_deadline"]
-        assert "verify" in call_action("sopsektoral_item_show", as_user(cast.verifier), id=item["id"])["available_actions"]
+        shown = call_action("sopsektoral_item_show", as_user(cast.verifier), id=item["id"])
+        assert "verify" in shown["available_actions"]
 
-    @pytest.mark.ckan_config("ckanext.sopsektoral.step.collect.minutes", 0)
-    def test_verification_opens_when_the_window_closes(self, cast, draft):
+    def test_collection_deadline_per_item_or_per_letter(self, cast, draft):
+        """The SOP file's collection time counts per item (from when the send requests it) or per
+        letter (from the letter's first request, also for items a resumed send requests later)."""
+        advance(cast, draft["id"], "signed")
+        earlier = utcnow() - dt.timedelta(days=3)
+        first = model.Session.query(LetterItem).filter_by(letter_id=draft["id"]).first()
+        first.requested_at = earlier  # as if a send had begun three days ago and stopped
+        model.Session.commit()
+        letter = call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
+        deadlines = {dt.datetime.fromisoformat(i["collection_deadline"]) for i in items_of(letter["id"])}
+        assert len(deadlines) == 1
+        deadline = deadlines.pop()
+        if cast.sop.collection.per_item:
+            assert abs(deadline - (utcnow() + cast.sop.collection.time)) < dt.timedelta(minutes=1)
+        else:
+            assert deadline == earlier + cast.sop.collection.time
+
+    def test_verification_opens_when_the_window_closes(self, cast, draft, monkeypatch):
+        # A collection time of zero (through the option of earlier versions): closed at once.
+        monkeypatch.setitem(tk.config, f"ckanext.sopsektoral.step.{cast.sop.collection.key}.minutes", "0")
         advance(cast, draft["id"], "signed")
         letter = call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
         item = by_title(letter["id"], "Puskesmas")
@@ -351,7 +374,8 @@ class TestAutomaticChecks:
         assert check_copied_from_previous_year([juni], [mei]).passed is False
 
     def test_partly_equal_years_are_not_a_copy(self):
-        header, rows = self._read(DATA / "jabar_disnakertrans-od_19868_daftar_upah_minimum_kabupatenkota_di_drh_prov_jabar_data.csv")
+        header, rows = self._read(
+            DATA / "jabar_disnakertrans-od_19868_daftar_upah_minimum_kabupatenkota_di_drh_prov_jabar_data.csv")
         year = header.index("tahun")
         y2020 = [r for r in rows if r[year] == "2020"]
         y2021 = [r for r in rows if r[year] == "2021"]
@@ -438,7 +462,8 @@ class TestCheckMessagesInTheReadersLanguage:
                                                  "<b>Puskesmas</b> 2026, row 2, kode_wilayah: 64.71.09"]
         assert id_["region_codes"]["details"] == ["Verify, baris 2, kode_wilayah: 64.71.09",
                                                   "<b>Puskesmas</b> 2026, baris 2, kode_wilayah: 64.71.09"]
-        assert (en["data_year"]["message"], id_["data_year"]["message"]) == ("The data is for 2026", "Data untuk tahun 2026")
+        assert (en["data_year"]["message"], id_["data_year"]["message"]) == (
+            "The data is for 2026", "Data untuk tahun 2026")
         assert (en["structure"]["message"], id_["structure"]["message"]) == ("The tables are well formed",
                                                                              "Struktur tabel baik")
         for key in en:  # the other keys are kept, the same in every language
@@ -491,7 +516,8 @@ class TestCheckMessagesInTheReadersLanguage:
         stored = {r["key"]: r for r in model.Session.get(LetterItem, item["id"]).check_results}["structure"]
         missing = next(d for d in stored["details"] if isinstance(d, dict) and d["params"].get("column"))
         assert missing["message_id"] == "{table}: {title} (row {row}, column {column}): {error}"
-        assert missing["params"]["table"] == "rusak.csv" and (missing["params"]["row"], missing["params"]["column"]) == (3, "jumlah")
+        assert missing["params"]["table"] == "rusak.csv"
+        assert (missing["params"]["row"], missing["params"]["column"]) == (3, "jumlah")
         shown = self._api(app, cast, item, "/en")["structure"]["details"]
         assert any(d.startswith("rusak.csv: ") and "(row 3, column jumlah)" in d for d in shown)
 

@@ -19,8 +19,8 @@ import ckan.plugins.toolkit as tk
 from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import regions
-from ckanext.sopsektoral.tests.helpers import as_user
 from ckanext.sopsektoral.tests.factories import sectoral_dataset
+from ckanext.sopsektoral.tests.helpers import as_user
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 

@@ -13,9 +13,9 @@ import uuid
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from bs4 import BeautifulSoup
 from werkzeug.datastructures import MultiDict
 
 import ckan.plugins.toolkit as tk

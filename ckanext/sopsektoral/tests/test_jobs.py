@@ -16,8 +16,8 @@ from ckan.tests.helpers import call_action
 from ckanext.sopsektoral.items import sending, states
 from ckanext.sopsektoral.model import DaftarData, Letter, LetterItem
 from ckanext.sopsektoral.model.base import utcnow
-from ckanext.sopsektoral.tests.helpers import advance, as_user
 from ckanext.sopsektoral.tests.factories import sectoral_dataset
+from ckanext.sopsektoral.tests.helpers import advance, as_user
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "clean_queues")
 

@@ -20,7 +20,7 @@ from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import notify, sop
+from ckanext.sopsektoral import notify
 from ckanext.sopsektoral.model import Event, Notification
 from ckanext.sopsektoral.tests.helpers import Cast, advance, as_user, assign
 
@@ -126,7 +126,7 @@ def test_submit_queues_a_notification_and_send_delivers_it(cast: Cast, draft, sm
     notify.send() mails it to the Kepala Bidang's address, with the letter's subject and link,
     and marks it sent; a second send() sends nothing more."""
     letter = call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=draft["id"])
-    assert letter["state"] == "awaiting_initial_kabid"
+    assert letter["state"] == cast.state(0)
     [pending] = notifications()
     assert pending.user_id == cast.first_approver["id"]
     assert pending.kind == "letter_submit"
@@ -154,27 +154,26 @@ def test_submit_queues_a_notification_and_send_delivers_it(cast: Cast, draft, sm
 
 def test_each_step_notifies_whoever_acts_next(cast: Cast, draft, smtp):
     """Along the SOP, each transition notifies the holders of the next step's position
-    (acting holders too, past holders not), and the sign notifies Kepala Seksi and Staf Statistik."""
+    (acting holders too, past holders not), and the signature notifies those who send."""
     advance(cast, draft["id"], "signed")
-    assert recipients_by_event(draft["id"]) == [
-        ("submit", "awaiting_initial_kabid", ids(cast.first_approver)),
-        ("initial", "awaiting_initial_sekretaris", ids(cast.second_approver)),
-        ("initial", "awaiting_signature", ids(cast.signer, cast.plt_signer)),
-        ("sign", "signed", ids(cast.drafter, cast.verifier)),
-    ]
+    expected, everyone = [], []
+    for i, step in enumerate(cast.sop.approvals):
+        users = [cast.approvers[i]] + ([cast.plt_signer] if step.executor == cast.sop.signature.executor else [])
+        expected.append(("submit" if i == 0 else "initial", step.state, ids(*users)))
+        everyone += users
+    expected.append(("sign", "signed", ids(cast.drafter, cast.verifier)))  # the senders, in both SOP files
+    everyone += [cast.drafter, cast.verifier]
+    assert recipients_by_event(draft["id"]) == expected
     assert cast.former_first_approver["id"] not in {n.user_id for n in notifications()}
-    assert notify.send() == 6
-    assert smtp.inbox.recipients() == sorted(map(user_email, (
-        cast.first_approver, cast.second_approver, cast.signer, cast.plt_signer,
-        cast.drafter, cast.verifier,
-    )))
+    assert notify.send() == len(everyone)
+    assert smtp.inbox.recipients() == sorted(map(user_email, everyone))
     assert all(n.sent is not None for n in notifications())
 
 
 def test_return_notifies_the_drafter(cast: Cast, draft, smtp):
     """A letter returned to draft is mailed to its drafter, with the approver's note, and not to
     the approver who returned it."""
-    advance(cast, draft["id"], "awaiting_initial_kabid")
+    advance(cast, draft["id"], cast.state(0))
     notify.send()
     smtp.inbox.clear()
 
@@ -194,7 +193,7 @@ def test_return_notifies_the_drafter(cast: Cast, draft, smtp):
 def test_signing_notifies_section_head_and_statistics_staff(cast: Cast, draft, smtp):
     """Signing notifies every Kepala Seksi and Staf Statistik holder (the ones who send the letter)."""
     second_staff = assign(factories.User(), cast.sop.verification.executor)
-    advance(cast, draft["id"], "awaiting_signature")
+    advance(cast, draft["id"], cast.state(-1))
     notify.send()
     smtp.inbox.clear()
 
@@ -238,7 +237,7 @@ def test_mail_server_down_keeps_the_notification_and_a_retry_delivers_it(cast: C
     send() delivers it."""
     smtp.stop()
     letter = call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=draft["id"])
-    assert letter["state"] == "awaiting_initial_kabid"
+    assert letter["state"] == cast.state(0)
 
     with pytest.raises(RuntimeError, match="1 notification"):
         notify.send()
@@ -248,7 +247,7 @@ def test_mail_server_down_keeps_the_notification_and_a_retry_delivers_it(cast: C
     assert pending.last_error
     assert str(smtp.port) in pending.last_error
     shown = call_action("sopsektoral_letter_show", {"ignore_auth": True}, id=draft["id"])
-    assert shown["state"] == "awaiting_initial_kabid"
+    assert shown["state"] == cast.state(0)
 
     smtp.start()
     assert notify.send() == 1
@@ -278,7 +277,7 @@ def test_cli_sends_pending_notifications(cast: Cast, draft, smtp, cli):
     from ckanext.sopsektoral.cli import sopsektoral
 
     smtp.stop()
-    advance(cast, draft["id"], "awaiting_initial_sekretaris")
+    advance(cast, draft["id"], cast.state(1))
     down = cli.invoke(sopsektoral, ["notify"])
     assert down.exit_code == 1, down.output
     assert "2 notification(s) could not be sent" in down.output

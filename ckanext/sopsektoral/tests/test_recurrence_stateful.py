@@ -68,7 +68,7 @@ from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral.tests.helpers import Cast, as_user, assign
+from ckanext.sopsektoral.tests.helpers import Cast, as_user, assign, suite_sop
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -89,24 +89,24 @@ SOP_FIELDS = (
     "sop_submitted_at", "sop_submitted_by", "sop_verified_at", "sop_verified_by",
 )
 OPEN_STATES = ("requested", "submitted", "returned")
-UNSENT = ("draft", "awaiting_initial_kabid", "awaiting_initial_sekretaris", "awaiting_signature", "signed")
+# The letter's chain comes from the SOP file the suite runs on (Balikpapan's: two initials and
+# the signature; the second file's: one initial and the signature).
+TEST_SOP = suite_sop()
+CHAIN = TEST_SOP.approval_states
+UNSENT = ("draft", *CHAIN, "signed")
 
 # Letter transitions: the states each leaves and reaches.
 LETTER_MOVES: dict[str, dict[str, str]] = {
-    "submit": {"draft": "awaiting_initial_kabid"},
-    "initial": {"awaiting_initial_kabid": "awaiting_initial_sekretaris",
-                "awaiting_initial_sekretaris": "awaiting_signature"},
-    "sign": {"awaiting_signature": "signed"},
-    "return": {"awaiting_initial_kabid": "draft", "awaiting_initial_sekretaris": "draft",
-               "awaiting_signature": "draft"},
-    "cancel": {"draft": "cancelled"},
-    "send": {"signed": "sent"},
+    name: moves for name, moves in TEST_SOP.transitions().items() if name != "update"
 }
-# Whose turn each awaiting state is (the SOP table).
-APPROVER = {"awaiting_initial_kabid": "kepala_bidang", "awaiting_initial_sekretaris": "sekretaris",
-            "awaiting_signature": "kepala_dinas"}
-NEXT_MOVE = {"draft": "submit", "awaiting_initial_kabid": "initial", "awaiting_initial_sekretaris": "initial",
-             "awaiting_signature": "sign", "signed": "send"}
+NEXT_MOVE = {"draft": "submit", **{s: "sign" if s == CHAIN[-1] else "initial" for s in CHAIN}, "signed": "send"}
+
+
+def approver(state: str) -> str:
+    """The user key of whoever's turn ``state`` is: the first approver, a middle one, the signer."""
+    index = CHAIN.index(state) if state in CHAIN else 0
+    return "kadis" if index == len(CHAIN) - 1 else ("kabid" if index == 0 else "sekretaris")
+
 
 # The indicators every example's Daftar Data lists, each year under the same title:
 # (title, OPD index, which existing dataset the entry names).
@@ -247,7 +247,7 @@ class RecurrenceMachine(RuleBasedStateMachine):
         self.orgs = [
             factories.Organization(name=f"opd-{self.tok}-{c}", title=f"Dinas {self.tok.upper()} {c.upper()}",
                                    users=[{"name": op["name"], "capacity": "editor"}])
-            for c, op in zip("ab", self.operators)
+            for c, op in zip("ab", self.operators, strict=False)
         ]
         self.datasets: dict[str, MDataset] = {}
         public = factories.Dataset(owner_org=self.orgs[0]["id"], name=f"posyandu-lama-{self.tok}",
@@ -423,11 +423,8 @@ class RecurrenceMachine(RuleBasedStateMachine):
         self.update_letter(letter, self._choose(letter.year, chosen))
 
     def move_letter(self, letter: MLetter, action: str) -> None:
-        if action == "initial":
-            who = "sekretaris" if letter.state == "awaiting_initial_sekretaris" else "kabid"
-        elif action == "return":
-            who = {"kepala_bidang": "kabid", "sekretaris": "sekretaris", "kepala_dinas": "kadis"}[
-                APPROVER.get(letter.state, "kepala_bidang")]
+        if action in ("initial", "return"):
+            who = approver(letter.state)
         else:
             who = {"submit": "kasi", "cancel": "kasi", "sign": "kadis", "send": "staf"}[action]
         to_state = LETTER_MOVES[action].get(letter.state)
@@ -527,7 +524,7 @@ class RecurrenceMachine(RuleBasedStateMachine):
         elif letter.state == "draft":
             self._check_refusal_names_holders(result, holders)
 
-    DETOURS = ("straight", "straight", "returned_by_sekretaris", "returned_and_edited", "cancelled")
+    DETOURS = ("straight", "straight", "returned_by_second", "returned_and_edited", "cancelled")
 
     @precondition(lambda self: self.by_year)
     @rule(year=years, chosen=st.lists(picks, min_size=1, max_size=2), again=st.booleans(),
@@ -549,8 +546,8 @@ class RecurrenceMachine(RuleBasedStateMachine):
         if detour == "cancelled":
             self.move_letter(letter, "cancel")
             return
-        stop = {"returned_by_sekretaris": "awaiting_initial_sekretaris",
-                "returned_and_edited": "awaiting_signature"}.get(detour)
+        stop = {"returned_by_second": CHAIN[min(1, len(CHAIN) - 1)],
+                "returned_and_edited": CHAIN[-1]}.get(detour)
         while letter.state in NEXT_MOVE:
             if letter.state == stop:
                 self.move_letter(letter, "return")
@@ -953,7 +950,7 @@ class RecurrenceMachine(RuleBasedStateMachine):
 
 def test_recurring_collection_keeps_every_invariant(cast: Cast) -> None:
     staff2 = factories.User(fullname="Staf Statistik Dua")
-    assign(staff2, "staf_statistik")
+    assign(staff2, cast.sop.verification.executor)
     model.Session.remove()
 
     class Machine(RecurrenceMachine):

@@ -9,7 +9,6 @@ from ckan import model
 from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import demo, events, sop
-from ckanext.sopsektoral.demo import people
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "with_request_context")
 

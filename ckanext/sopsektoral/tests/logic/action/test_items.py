@@ -7,7 +7,6 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import sop
 from ckanext.sopsektoral.tests.helpers import as_user, balikpapan_csv, by_title, submit_all, upload
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
