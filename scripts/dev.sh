@@ -139,7 +139,8 @@ postgres_start() {
     psql_admin -tc "SELECT 1 FROM pg_roles WHERE rolname='ckan_default'" | grep -q 1 \
         || psql_admin -c "CREATE ROLE ckan_default LOGIN PASSWORD 'pass' NOSUPERUSER NOCREATEDB NOCREATEROLE" >/dev/null
     local db
-    for db in "sopsektoral_${TEST_PURPOSE}_$CKAN_MINOR" "sopsektoral_test_$CKAN_MINOR" "sopsektoral_demo_$CKAN_MINOR" "sopsektoral_bench_$CKAN_MINOR"; do
+    for db in "sopsektoral_${TEST_PURPOSE}_$CKAN_MINOR" "sopsektoral_test_$CKAN_MINOR" "sopsektoral_demo_$CKAN_MINOR" \
+            "sopsektoral_bench_$CKAN_MINOR" "sopsektoral_demosop_$CKAN_MINOR"; do
         psql_admin -tc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
             || psql_admin -c "CREATE DATABASE $db OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0" >/dev/null
     done
@@ -246,6 +247,7 @@ service_env() {
     local purpose=$1 redis_db=1
     [ "$purpose" = demo ] && redis_db=2
     [ "$purpose" = bench ] && redis_db=3
+    [ "$purpose" = demosop ] && redis_db=14
     case $purpose in test?*) redis_db=$(( 4 + $(printf '%s' "$purpose" | cksum | cut -c1-3) % 10 ));; esac
     echo "export CKAN_SQLALCHEMY_URL=${CKAN_SQLALCHEMY_URL:-postgresql://ckan_default:pass@127.0.0.1:$PG_PORT/sopsektoral_${purpose}_$CKAN_MINOR}"
     echo "export CKAN_SOLR_URL=${CKAN_SOLR_URL:-$(solr_url)/${purpose}_$CKAN_MINOR}"
@@ -282,6 +284,7 @@ SOP_DEPENDENT_TESTS=(
     ckanext/sopsektoral/tests/test_workbench.py ckanext/sopsektoral/tests/test_series.py
     ckanext/sopsektoral/tests/test_jobs.py ckanext/sopsektoral/tests/test_config.py
     ckanext/sopsektoral/tests/test_recurrence_stateful.py ckanext/sopsektoral/tests/test_daftar_data.py
+    ckanext/sopsektoral/tests/test_csrf.py
 )
 
 run_second_sop_tests() {
@@ -320,22 +323,42 @@ dist() {
     ls -1 "$ROOT"/dist/ckanext_sopsektoral-*
 }
 
+# The demo runs Balikpapan's SOP; SOPSEKTORAL_SOP_FILE=FILE runs it on another SOP file instead,
+# in a database, Solr core and Redis database of its own (demosop), through .dev/demo-sop.ini.
+DEMO_PURPOSE=demo
+DEMO_INI=demo.ini
+if [ -n "${SOPSEKTORAL_SOP_FILE:-}" ]; then
+    DEMO_PURPOSE=demosop
+    DEMO_INI=$DEV/demo-sop.ini
+fi
+
+demo_ini() {
+    [ "$DEMO_PURPOSE" = demosop ] || return 0
+    local file
+    file=$(cd "$(dirname "$SOPSEKTORAL_SOP_FILE")" && pwd)/$(basename "$SOPSEKTORAL_SOP_FILE")
+    [ -f "$file" ] || die "SOPSEKTORAL_SOP_FILE: no such file: $SOPSEKTORAL_SOP_FILE"
+    mkdir -p "$DEV"
+    printf '[app:main]\nuse = config:%s/demo.ini\nckanext.sopsektoral.sop_file = %s\n' "$ROOT" "$file" >"$DEMO_INI"
+    say "demo on the SOP file $file ($DEMO_INI)"
+}
+
 demo_setup() {
     venv
-    services demo
-    eval "$(service_env demo)"
+    demo_ini
+    services "$DEMO_PURPOSE"
+    eval "$(service_env "$DEMO_PURPOSE")"
     mkdir -p "$CKAN_STORAGE_PATH"
     cd "$ROOT"
     {
-        ckan -c demo.ini db init
-        ckan -c demo.ini db upgrade -p sopsektoral
+        ckan -c "$DEMO_INI" db init
+        ckan -c "$DEMO_INI" db upgrade -p sopsektoral
     } >"$LOGS/demo-db.log" 2>&1 || { tail -n 30 "$LOGS/demo-db.log" >&2; die "demo database setup failed"; }
-    ckan -c demo.ini sopsektoral demo load
+    ckan -c "$DEMO_INI" sopsektoral demo load
 }
 
 demo_worker_start() {
     if [ -f "$DEV/worker.pid" ] && kill -0 "$(cat "$DEV/worker.pid")" 2>/dev/null; then return 0; fi
-    nohup ckan -c demo.ini jobs worker >>"$LOGS/worker.log" 2>&1 &
+    nohup ckan -c "$DEMO_INI" jobs worker >>"$LOGS/worker.log" 2>&1 &
     echo $! >"$DEV/worker.pid"
 }
 
@@ -344,7 +367,7 @@ demo() {
     demo_worker_start
     if [ "${1:-}" = background ]; then
         if ! curl -fsS -o /dev/null "http://127.0.0.1:$DEMO_PORT/api/3/action/status_show" 2>/dev/null; then
-            nohup ckan -c demo.ini run --host 127.0.0.1 --port "$DEMO_PORT" --disable-reloader >>"$LOGS/web.log" 2>&1 &
+            nohup ckan -c "$DEMO_INI" run --host 127.0.0.1 --port "$DEMO_PORT" --disable-reloader >>"$LOGS/web.log" 2>&1 &
             echo $! >"$DEV/web.pid"
             local i
             for i in $(seq 120); do
@@ -357,7 +380,7 @@ demo() {
         say "portal: http://127.0.0.1:$DEMO_PORT (logs: $LOGS/web.log)"
     else
         say "portal: http://127.0.0.1:$DEMO_PORT  (Ctrl-C stops the web server; 'make stop' stops everything)"
-        exec ckan -c demo.ini run --host 127.0.0.1 --port "$DEMO_PORT"
+        exec ckan -c "$DEMO_INI" run --host 127.0.0.1 --port "$DEMO_PORT"
     fi
 }
 

@@ -119,7 +119,7 @@ def _officers(cast: Cast, draft: dict[str, Any]) -> Case:
     newcomer = factories.User()
     return Case(
         cast.sysadmin, tk.url_for("sopsektoral.officers"), tk.url_for("sopsektoral.officers"),
-        lambda: {"user": newcomer["name"], "position": "staf_statistik"},
+        lambda: {"user": newcomer["name"], "position": cast.sop.verification.executor},
         lambda: sorted(o["user_name"] for o in call_action("sopsektoral_officer_list")),
     )
 

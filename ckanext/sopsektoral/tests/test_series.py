@@ -1,5 +1,6 @@
-"""Recurrence (invariant 9, and 5 and 6 across letters and years): the SOP asks
-for the same indicators every year, in several letters, with corrections."""
+"""Recurrence: the SOP asks for the same indicators every year, in several letters, with
+corrections; one open request per Daftar Data entry and period, a superseded request can do
+nothing, and a requested dataset stays private until published, across letters and years."""
 from __future__ import annotations
 
 import pytest

@@ -8,7 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral.tests.helpers import advance
+from ckanext.sopsektoral.tests.helpers import advance, balikpapan_only
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
@@ -17,16 +17,22 @@ def _headers(user) -> dict[str, str]:
     return {"Authorization": factories.APIToken(user=user["name"])["token"]}
 
 
-def test_sop_page_in_indonesian_by_default(app):
+def test_sop_page_in_indonesian_by_default(app, sop_file):
     body = app.get(tk.url_for("sopsektoral.sop_page")).body
-    assert "Kepala Seksi Statistik" in body
-    assert "1 minggu" in body
+    assert all(p.name.id in body for p in sop_file.positions)
+    assert sop_file.drafting.label.id in body and sop_file.title.id in body
 
 
-def test_sop_page_in_english(app):
+def test_sop_page_in_english(app, sop_file):
     body = app.get("/en" + tk.url_for("sopsektoral.sop_page")).body
-    assert "Head of Statistics Section" in body
-    assert "1 week" in body
+    assert all(p.name.en in body for p in sop_file.positions)
+    assert sop_file.drafting.label.en in body and sop_file.title.en in body
+
+
+@balikpapan_only
+def test_sop_page_shows_balikpapans_times(app):
+    assert "1 minggu" in app.get(tk.url_for("sopsektoral.sop_page")).body
+    assert "1 week" in app.get("/en" + tk.url_for("sopsektoral.sop_page")).body
 
 
 def test_dataset_search_page_answers(app):
@@ -72,8 +78,10 @@ def test_the_whole_chain_through_the_pages(app, cast, daftar):
     }, follow_redirects=False)
     assert resp.status_code == 302
     letter_id = resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-    for transition, who in [("submit", cast.drafter), ("initial", cast.first_approver),
-                            ("initial", cast.second_approver), ("sign", cast.signer)]:
+    chain = [("submit", cast.drafter)] + [
+        ("sign" if step.kind == "signature" else "initial", who)
+        for step, who in zip(cast.sop.approvals, cast.approvers, strict=True)]
+    for transition, who in chain:
         resp = app.post(tk.url_for("sopsektoral.letter_transition", id=letter_id, transition=transition),
                         headers=_headers(who), follow_redirects=False)
         assert resp.status_code == 302
@@ -145,7 +153,8 @@ def test_officers_page_is_for_sysadmins(app, cast):
     body = app.get(url, headers=_headers(cast.sysadmin)).body
     assert cast.signer["name"] in body and "Plt." in body
     user = factories.User()
-    app.post(url, headers=_headers(cast.sysadmin), data={"user": user["name"], "position": "staf_statistik"})
+    app.post(url, headers=_headers(cast.sysadmin),
+             data={"user": user["name"], "position": cast.sop.verification.executor})
     assert user["name"] in {o["user_name"] for o in call_action("sopsektoral_officer_list")}
 
 
@@ -385,7 +394,8 @@ def test_signed_letter_waits_in_the_inbox_of_who_sends_it(app, cast, draft):
         page = _page(app, url, who)
         link = page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"]))
         assert link is not None, who["name"]
-        assert "Staf Statistik" in link.find_parent("tr").text  # who it waits on
+        senders = cast.sop.sending.executors  # who it waits on
+        assert all(cast.sop.position(p).name.id in link.find_parent("tr").text for p in senders)
     for who in (cast.signer, cast.operator):
         page = _page(app, url, who)
         assert page.find("a", href=tk.url_for("sopsektoral.letter_read", id=draft["id"])) is None
@@ -432,7 +442,8 @@ def test_dataset_page_shows_the_sop_status_as_a_badge_with_our_css(app, cast, dr
 
 
 def test_revoking_twice_is_an_error_message_not_a_crash(app, cast):
-    officer = next(o for o in call_action("sopsektoral_officer_list") if o["position"] == "staf_statistik")
+    officer = next(o for o in call_action("sopsektoral_officer_list")
+                   if o["position"] == cast.sop.verification.executor)
     url = tk.url_for("sopsektoral.officers")
     page = _page(app, url, cast.sysadmin)
     button = page.find("button", attrs={"name": "revoke", "value": officer["id"]})

@@ -95,8 +95,8 @@ class TestLetterLifecycle:
         assert "items" in err.value.error_dict
 
     def test_drafter_cannot_approve_own_draft(self, cast, daftar):
-        # The Kepala Seksi also holds the Kepala Bidang's position as Plh. for a day.
-        assign(cast.drafter, "kepala_bidang", acting="plh")
+        # The drafter also holds the first approver's position as Plh. for a day.
+        assign(cast.drafter, cast.sop.approvals[0].executor, acting="plh")
         letter = call_action("sopsektoral_letter_create", as_user(cast.drafter),
                              subject="S", data_year=2026, items=[daftar[0]["id"]])
         call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=letter["id"])
