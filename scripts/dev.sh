@@ -338,7 +338,8 @@ demo_ini() {
     file=$(cd "$(dirname "$SOPSEKTORAL_SOP_FILE")" && pwd)/$(basename "$SOPSEKTORAL_SOP_FILE")
     [ -f "$file" ] || die "SOPSEKTORAL_SOP_FILE: no such file: $SOPSEKTORAL_SOP_FILE"
     mkdir -p "$DEV"
-    printf '[app:main]\nuse = config:%s/demo.ini\nckanext.sopsektoral.sop_file = %s\n' "$ROOT" "$file" >"$DEMO_INI"
+    # demo.ini with the SOP file set in [app:main] (CKAN reads the logging sections from the same file).
+    sed "s|^\[app:main\]\$|[app:main]\nckanext.sopsektoral.sop_file = $file|" "$ROOT/demo.ini" >"$DEMO_INI"
     say "demo on the SOP file $file ($DEMO_INI)"
 }
 
