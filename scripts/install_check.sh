@@ -816,7 +816,7 @@ def cmd_download():
 def cmd_i18n():
     import ckanext.sopsektoral as pkg
     mo = pathlib.Path(pkg.__file__).parent / "i18n" / "id" / "LC_MESSAGES" / "ckanext-sopsektoral.mo"
-    msgid = "SOP for collecting sectoral statistics"
+    msgid = "Who else may do what"  # a heading of the SOP page (the title comes from the SOP file)
     with open(mo, "rb") as f:
         translated = gettext.GNUTranslations(f).gettext(msgid)
     if translated == msgid:
