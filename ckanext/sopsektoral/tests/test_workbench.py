@@ -19,7 +19,7 @@ from ckan.tests.helpers import call_action
 from ckanext.sopsektoral import regions
 from ckanext.sopsektoral.checks import run as checks
 from ckanext.sopsektoral.model import LetterItem
-from ckanext.sopsektoral.tests.helpers import advance, as_user
+from ckanext.sopsektoral.tests.helpers import advance, as_user, upload
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "clean_queues")
 
@@ -34,12 +34,6 @@ def kecamatan_csv(year: int, values: tuple[int, ...], header_extra: str = "") ->
     for code, value in zip(kecamatan, values, strict=False):
         lines.append(f"{code},{regions.name(code)},{value}{',x' if header_extra else ''},{year}")
     return ("\n".join(lines) + "\n").encode()
-
-
-def upload(dataset_id: str, content: bytes, filename: str, user) -> dict:
-    return call_action("resource_create", as_user(user), package_id=dataset_id, name=filename,
-                       url=filename, format=filename.rsplit(".", 1)[-1].upper(),
-                       upload=FileStorage(io.BytesIO(content), filename))
 
 
 def headers(user) -> dict[str, str]:
