@@ -78,7 +78,7 @@ def find(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, list[Le
     organization id), ``awaiting_me``, ``overdue``, ``limit``, ``offset``."""
     conditions: list[Any] = []
     if filters.get("state"):
-        conditions.append(Letter.state == filters["state"])
+        conditions.append(Letter.state.in_(filters["state"]))
     if filters.get("year"):
         conditions.append(Letter.data_year == filters["year"])
     if filters.get("q"):

@@ -1,8 +1,6 @@
 """Validators of ckanext-sopsektoral (registered by the validators blanket)."""
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 from typing import Any
 
@@ -11,23 +9,15 @@ from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.sopsektoral import readiness, regions, sop
+from ckanext.sopsektoral import readiness, regions
 from ckanext.sopsektoral.datasets.permissions import in_workflow
-from ckanext.sopsektoral.items.states import CHECKLIST, ITEM_STATES
 
 __all__ = [
     "sopsektoral_read_only",
     "sopsektoral_data_year",
     "sopsektoral_kode_wilayah",
     "sopsektoral_sdsn_code",
-    "sopsektoral_position",
-    "sopsektoral_acting",
     "sopsektoral_validity",
-    "sopsektoral_string_list",
-    "sopsektoral_letter_state",
-    "sopsektoral_item_states",
-    "sopsektoral_lines",
-    "sopsektoral_checklist",
     "sopsektoral_keep_stored",
     "sopsektoral_required_in_workflow",
     "sopsektoral_clean_extras",
@@ -140,6 +130,14 @@ def sopsektoral_kode_wilayah(value: Any, context: Context) -> Any:
     return ",".join(regions.normalise(c) for c in codes)
 
 
+def sopsektoral_validity(value: Any, context: Context) -> Any:
+    """valid_until (a date), when given, is not before valid_from (checked before it)."""
+    since = context.get("sopsektoral_data", {}).get("valid_from")
+    if value and since and value < since:
+        raise tk.Invalid(tk._("The end date is before the start date"))
+    return value
+
+
 def sopsektoral_sdsn_code(value: Any, context: Context) -> Any:
     if value in (None, ""):
         return value
@@ -148,100 +146,8 @@ def sopsektoral_sdsn_code(value: Any, context: Context) -> Any:
     return str(value).strip()
 
 
-def sopsektoral_position(value: Any, context: Context) -> Any:
-    keys = sop.current().position_keys
-    if value not in keys:
-        raise tk.Invalid(tk._("Unknown position; use one of: {positions}").format(positions=", ".join(keys)))
-    return value
 
 
-def sopsektoral_acting(value: Any, context: Context) -> Any:
-    """``plt`` or ``plh`` for an acting holder; empty for the definitive one."""
-    if value in (None, "", "none"):
-        return None
-    value = str(value).strip().lower().rstrip(".")
-    if value not in ("plt", "plh"):
-        raise tk.Invalid(tk._("Use plt (Pelaksana Tugas) or plh (Pelaksana Harian), or leave empty"))
-    return value
 
 
-def sopsektoral_validity(
-    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
-) -> Any:
-    """valid_until, when given, is not before valid_from."""
-    until = _as_date(data.get(key))
-    since = _as_date(data.get(("valid_from",)))
-    if until and since and until < since:
-        errors[key].append(tk._("The end date is before the start date"))
 
-
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def sopsektoral_string_list(value: Any, context: Context) -> Any:
-    """A list of non-empty strings; a string is split on newlines and commas."""
-    if value in (None, ""):
-        return []
-    if isinstance(value, str):
-        value = value.replace("\r", "").replace("\n", ",").split(",")
-    if not isinstance(value, (list, tuple)):
-        raise tk.Invalid(tk._("Expected a list of strings"))
-    out = []
-    for entry in value:
-        if not isinstance(entry, str):
-            raise tk.Invalid(tk._("Expected a list of strings"))
-        if entry.strip():
-            out.append(entry.strip())
-    return out
-
-
-def sopsektoral_letter_state(value: Any, context: Context) -> Any:
-    states = sop.current().letter_states
-    if value not in states:
-        raise tk.Invalid(tk._("Unknown state; use one of: {states}").format(states=", ".join(states)))
-    return value
-
-
-def sopsektoral_item_states(value: Any, context: Context) -> Any:
-    """One item state or several (a list, or comma separated)."""
-    states = sopsektoral_string_list(value, context)
-    unknown = [s for s in states if s not in ITEM_STATES]
-    if unknown or not states:
-        raise tk.Invalid(
-            tk._("Unknown state; use one of: {states}").format(states=", ".join(ITEM_STATES))
-        )
-    return states
-
-
-def sopsektoral_checklist(value: Any, context: Context) -> Any:
-    """The verifier's Satu Data checklist: known keys → true/false."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as err:
-            raise tk.Invalid(tk._("Expected a JSON object")) from err
-    if not isinstance(value, dict):
-        raise tk.Invalid(tk._("Expected a JSON object"))
-    unknown = [k for k in value if k not in CHECKLIST]
-    if unknown:
-        raise tk.Invalid(tk._("Unknown checklist entries: {keys}; use: {known}").format(
-            keys=", ".join(unknown), known=", ".join(CHECKLIST)))
-    return {k: tk.asbool(v) for k, v in value.items()}
-
-
-def sopsektoral_lines(value: Any, context: Context) -> Any:
-    """A list of non-empty strings; a string is split on newlines only (names
-    such as "Dinas Pemuda, Olahraga dan Pariwisata" contain commas)."""
-    if isinstance(value, str):
-        value = value.replace("\r", "").split("\n")
-    return sopsektoral_string_list(value, context)

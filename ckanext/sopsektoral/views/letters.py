@@ -44,7 +44,8 @@ def _letter_form_data() -> dict[str, Any]:
         "data_year": form.get("data_year", ""),
         "sifat": form.get("sifat", "biasa"),
         "lampiran": form.get("lampiran", ""),
-        "tembusan": form.get("tembusan", ""),
+        # One addressee per line of the text area.
+        "tembusan": [line.strip() for line in form.get("tembusan", "").splitlines() if line.strip()],
         "items": form.getlist("items"),
     }
 

@@ -8,13 +8,13 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
+from ckanext.sopsektoral.logic import schema
 
-def validate(data_dict: DataDict, sch: dict[str, Any], context: Context) -> dict[str, Any]:
-    """``data_dict`` checked and converted by the schema ``sch``; ValidationError with its field errors."""
-    data, errors = tk.navl_validate(data_dict, sch, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
+
+def validate(data_dict: DataDict, action_name: str, context: Context) -> dict[str, Any]:
+    """``data_dict`` checked and converted by the parameters logic/schema.py
+    declares for ``action_name``; ValidationError with a message per field."""
+    return schema.check(action_name, data_dict, context)
 
 
 def commit(context: Context) -> None:

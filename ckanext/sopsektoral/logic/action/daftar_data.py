@@ -10,7 +10,7 @@ from ckan import model
 from ckan.types import Context, DataDict
 
 from ckanext.sopsektoral import access, daftar_data, events
-from ckanext.sopsektoral.logic import dictization, schema
+from ckanext.sopsektoral.logic import dictization
 from ckanext.sopsektoral.logic.action.common import atomic, commit, org_id, validate
 from ckanext.sopsektoral.model import DaftarData
 
@@ -60,12 +60,9 @@ def sopsektoral_daftar_data_import(context: Context, data_dict: DataDict) -> dic
     :rtype: dict
     """
     tk.check_access("sopsektoral_daftar_data_import", context, data_dict)
-    # The file and the rows are checked by daftar_data, row by row and column by column.
-    data = validate(
-        {k: v for k, v in data_dict.items() if k not in ("upload", "rows")},
-        schema.daftar_data_import(), context,
-    )
-    rows = _rows(data_dict.get("upload"), data_dict.get("rows"), data.get("format"))
+    # Typed here; the rows' content is checked by daftar_data, row by row and column by column.
+    data = validate(data_dict, "sopsektoral_daftar_data_import", context)
+    rows = _rows(data.get("upload"), data.get("rows"), data.get("format"))
     entries, errors = daftar_data.validate_rows(rows)
     if errors:
         raise tk.ValidationError({"rows": errors})
@@ -110,7 +107,7 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
     :rtype: dict
     """
     tk.check_access("sopsektoral_daftar_data_list", context, data_dict)
-    data = validate(data_dict, schema.daftar_data_list(), context)
+    data = validate(data_dict, "sopsektoral_daftar_data_list", context)
     conditions = []
     if data.get("year"):
         conditions.append(DaftarData.year == data["year"])
@@ -119,8 +116,7 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
     if data.get("q"):
         conditions.append(DaftarData.title.ilike(f"%{data['q']}%"))
     if data.get("ids"):
-        ids = data["ids"] if isinstance(data["ids"], list) else [data["ids"]]
-        conditions.append(DaftarData.id.in_(ids))
+        conditions.append(DaftarData.id.in_(data["ids"]))
     principal = access.principal(context)
     if not principal.sees_every_opd():
         conditions.append(DaftarData.owner_org.in_(set(principal.organizations()) or {""}))

@@ -13,7 +13,7 @@ from ckanext.sopsektoral.datasets.index import reindex
 from ckanext.sopsektoral.items import transitions
 from ckanext.sopsektoral.items.queries import query_items
 from ckanext.sopsektoral.items.states import VERIFIED
-from ckanext.sopsektoral.logic import dictization, schema
+from ckanext.sopsektoral.logic import dictization
 from ckanext.sopsektoral.logic.action.common import atomic, commit, org_id, user_or_error, validate
 from ckanext.sopsektoral.model import Letter, LetterItem
 from ckanext.sopsektoral.model.base import utcnow
@@ -124,7 +124,7 @@ def sopsektoral_item_list(context: Context, data_dict: DataDict) -> dict[str, An
     :rtype: dict
     """
     tk.check_access("sopsektoral_item_list", context, data_dict)
-    data = validate(data_dict, schema.item_list(), context)
+    data = validate(data_dict, "sopsektoral_item_list", context)
     count, results = query_items(context, _filters(data))
     return {"count": count, "results": results}
 
@@ -171,7 +171,7 @@ def sopsektoral_item_show(context: Context, data_dict: DataDict) -> dict[str, An
     :rtype: dict
     """
     tk.check_access("sopsektoral_item_show", context, data_dict)
-    data = validate(data_dict, schema.id_only(), context)
+    data = validate(data_dict, "sopsektoral_item_show", context)
     item = dictization.item_dict(context, data["id"])
     item.update(checks.shown(model.Session.get(LetterItem, data["id"])))
     return item
@@ -194,7 +194,7 @@ def sopsektoral_item_submit(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_item_submit", context, data_dict)
-    data = validate(data_dict, schema.letter_transition(), context)
+    data = validate(data_dict, "sopsektoral_item_submit", context)
     item, letter = transitions.lock_item(data["id"])
     from_state = item.state
     item.state = transitions.require_item_state(item, "submit")
@@ -233,7 +233,7 @@ def sopsektoral_item_claim(context: Context, data_dict: DataDict) -> dict[str, A
     :rtype: dict
     """
     tk.check_access("sopsektoral_item_claim", context, data_dict)
-    data = validate(data_dict, schema.item_claim(), context)
+    data = validate(data_dict, "sopsektoral_item_claim", context)
     item, letter = transitions.lock_item(data["id"])
     target = _claim_target(context, item, data)
     item.claimed_by = target.id if target else None
@@ -265,7 +265,7 @@ def sopsektoral_item_verify(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_item_verify", context, data_dict)
-    data = validate(data_dict, schema.item_verify(), context)
+    data = validate(data_dict, "sopsektoral_item_verify", context)
     ids = _ids(data)
     pending: list[int] = []
     for item_id in ids:
@@ -305,7 +305,7 @@ def sopsektoral_item_return(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_item_return", context, data_dict)
-    data = validate(data_dict, schema.item_return(), context)
+    data = validate(data_dict, "sopsektoral_item_return", context)
     item, letter = transitions.lock_item(data["id"])
     from_state = item.state
     item.state = transitions.require_item_state(item, "return")
@@ -336,7 +336,7 @@ def sopsektoral_item_publish(context: Context, data_dict: DataDict) -> dict[str,
     :rtype: dict
     """
     tk.check_access("sopsektoral_item_publish", context, data_dict)
-    data = validate(data_dict, schema.item_publish(), context)
+    data = validate(data_dict, "sopsektoral_item_publish", context)
     ids = _ids(data)
     actor = access.principal(context).actor_for_right("publish")
     for item_id in ids:

@@ -12,7 +12,7 @@ from ckan.types import Context, DataDict
 from ckanext.sopsektoral import jobs
 from ckanext.sopsektoral.items.sending import SYNC_SEND_LIMIT
 from ckanext.sopsektoral.letters import drafts, queries, sending, transitions
-from ckanext.sopsektoral.logic import dictization, schema
+from ckanext.sopsektoral.logic import dictization
 from ckanext.sopsektoral.logic.action.common import atomic, commit, org_id, validate
 from ckanext.sopsektoral.model import Event, LetterItem
 
@@ -53,7 +53,7 @@ def sopsektoral_letter_create(context: Context, data_dict: DataDict) -> dict[str
     :rtype: dict
     """
     tk.check_access("sopsektoral_letter_create", context, data_dict)
-    data = validate(data_dict, schema.letter_create(), context)
+    data = validate(data_dict, "sopsektoral_letter_create", context)
     letter = drafts.create(context, data)
     commit(context)
     return dictization.letter_dict(context, letter)
@@ -72,7 +72,7 @@ def sopsektoral_letter_update(context: Context, data_dict: DataDict) -> dict[str
     :rtype: dict
     """
     tk.check_access("sopsektoral_letter_update", context, data_dict)
-    data = validate(data_dict, schema.letter_update(), context)
+    data = validate(data_dict, "sopsektoral_letter_update", context)
     letter = queries.lock(data["id"])
     drafts.update(context, letter, data)
     commit(context)
@@ -94,7 +94,7 @@ def sopsektoral_letter_show(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_letter_show", context, data_dict)
-    data = validate(data_dict, schema.id_only(), context)
+    data = validate(data_dict, "sopsektoral_letter_show", context)
     return dictization.letter_dict(context, queries.get(data["id"]))
 
 
@@ -124,7 +124,7 @@ def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_letter_list", context, data_dict)
-    data = validate(data_dict, schema.letter_list(), context)
+    data = validate(data_dict, "sopsektoral_letter_list", context)
     if data.get("owner_org"):
         data["owner_org"] = org_id(data["owner_org"])
     count, letters = queries.find(context, data)
@@ -138,10 +138,10 @@ def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> dict[str, 
 
 
 @atomic
-def _transition(context: Context, data_dict: DataDict, name: str, sch: dict[str, Any]) -> dict[str, Any]:
+def _transition(context: Context, data_dict: DataDict, name: str) -> dict[str, Any]:
     """Do transition ``name`` to the letter (letters.transitions), then show it."""
     tk.check_access(f"sopsektoral_letter_{name}", context, data_dict)
-    data = validate(data_dict, sch, context)
+    data = validate(data_dict, f"sopsektoral_letter_{name}", context)
     letter = queries.lock(data["id"])
     # Under the lock, transitions checks again: the state may have moved since the auth check.
     transitions.perform(context, letter, name, data.get("note"))
@@ -159,7 +159,7 @@ def sopsektoral_letter_submit(context: Context, data_dict: DataDict) -> dict[str
     :returns: the letter
     :rtype: dict
     """
-    return _transition(context, data_dict, "submit", schema.letter_transition())
+    return _transition(context, data_dict, "submit")
 
 
 def sopsektoral_letter_initial(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -173,7 +173,7 @@ def sopsektoral_letter_initial(context: Context, data_dict: DataDict) -> dict[st
     :returns: the letter
     :rtype: dict
     """
-    return _transition(context, data_dict, "initial", schema.letter_transition())
+    return _transition(context, data_dict, "initial")
 
 
 def sopsektoral_letter_sign(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def sopsektoral_letter_sign(context: Context, data_dict: DataDict) -> dict[str, 
     :returns: the letter
     :rtype: dict
     """
-    return _transition(context, data_dict, "sign", schema.letter_transition())
+    return _transition(context, data_dict, "sign")
 
 
 def sopsektoral_letter_return(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -203,7 +203,7 @@ def sopsektoral_letter_return(context: Context, data_dict: DataDict) -> dict[str
     :returns: the letter
     :rtype: dict
     """
-    return _transition(context, data_dict, "return", schema.letter_return())
+    return _transition(context, data_dict, "return")
 
 
 def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -216,7 +216,7 @@ def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> dict[str
     :returns: the letter
     :rtype: dict
     """
-    return _transition(context, data_dict, "cancel", schema.letter_transition())
+    return _transition(context, data_dict, "cancel")
 
 
 @tk.side_effect_free
@@ -239,7 +239,7 @@ def sopsektoral_event_list(context: Context, data_dict: DataDict) -> list[dict[s
     :rtype: list of dicts
     """
     tk.check_access("sopsektoral_event_list", context, data_dict)
-    data = validate(data_dict, schema.event_list(), context)
+    data = validate(data_dict, "sopsektoral_event_list", context)
     stmt = sa.select(Event).order_by(Event.seq)
     if data.get("letter_id"):
         queries.get(data["letter_id"])
@@ -275,7 +275,7 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_letter_send", context, data_dict)
-    data = validate(data_dict, schema.letter_transition(), context)
+    data = validate(data_dict, "sopsektoral_letter_send", context)
     letter = queries.lock(data["id"])
     actor = sending.start(context, letter)
     commit(context)

@@ -4,11 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan import model
 from ckan.types import Context, DataDict
 
 from ckanext.sopsektoral import access, officers
-from ckanext.sopsektoral.logic import dictization, schema
+from ckanext.sopsektoral.logic import dictization
 from ckanext.sopsektoral.logic.action.common import atomic, commit, user_or_error, validate
 from ckanext.sopsektoral.model.base import utcnow
 
@@ -44,12 +43,12 @@ def sopsektoral_officer_assign(context: Context, data_dict: DataDict) -> dict[st
     :rtype: dict
     """
     tk.check_access("sopsektoral_officer_assign", context, data_dict)
-    data = validate(data_dict, schema.officer_assign(), context)
+    data = validate(data_dict, "sopsektoral_officer_assign", context)
     officer = officers.assign(
-        model.User.get(data["user"]), data["position"], access.principal(context).actor(),
-        acting=data.get("acting"),
-        valid_from=data["valid_from"].date() if data.get("valid_from") else utcnow().date(),
-        valid_until=data["valid_until"].date() if data.get("valid_until") else None,
+        user_or_error("user", data["user"]), data["position"], access.principal(context).actor(),
+        acting=data.get("acting") or None,
+        valid_from=data.get("valid_from") or utcnow().date(),
+        valid_until=data.get("valid_until"),
         nip=data.get("nip"), rank=data.get("rank"),
     )
     commit(context)
@@ -73,11 +72,11 @@ def sopsektoral_officer_list(context: Context, data_dict: DataDict) -> list[dict
     :rtype: list of dicts
     """
     tk.check_access("sopsektoral_officer_list", context, data_dict)
-    data = validate(data_dict, schema.officer_list(), context)
+    data = validate(data_dict, "sopsektoral_officer_list", context)
     user = user_or_error("user", data["user"]) if data.get("user") else None
     day = None
     if not data.get("include_past"):
-        day = data["on_date"].date() if data.get("on_date") else utcnow().date()
+        day = data.get("on_date") or utcnow().date()
     found = officers.assignments(data.get("position"), user.id if user else None, day)
     return dictization.officer_list_dict(found)
 
@@ -92,7 +91,7 @@ def sopsektoral_officer_revoke(context: Context, data_dict: DataDict) -> dict[st
     :rtype: dict
     """
     tk.check_access("sopsektoral_officer_revoke", context, data_dict)
-    data = validate(data_dict, schema.id_only(), context)
+    data = validate(data_dict, "sopsektoral_officer_revoke", context)
     officer = officers.get(data["id"])
     officers.revoke(officer, access.principal(context).actor())
     commit(context)

@@ -9,7 +9,6 @@ from ckan.types import Context, DataDict
 
 from ckanext.sopsektoral import jobs, sop
 from ckanext.sopsektoral.letters.labels import state_label
-from ckanext.sopsektoral.logic import schema
 from ckanext.sopsektoral.logic.action.common import validate
 
 __all__ = [
@@ -59,7 +58,7 @@ def sopsektoral_sop_show(context: Context, data_dict: DataDict) -> dict[str, Any
     :rtype: dict
     """
     tk.check_access("sopsektoral_sop_show", context, data_dict)
-    validate(data_dict, schema.sop_show(), context)
+    validate(data_dict, "sopsektoral_sop_show", context)
     current = sop.current()
     return {
         "number": current.number,
@@ -103,7 +102,7 @@ def sopsektoral_reindex(context: Context, data_dict: DataDict) -> dict[str, Any]
     :rtype: dict
     """
     tk.check_access("sopsektoral_reindex", context, data_dict)
-    data = validate(data_dict, schema.reindex(), context)
+    data = validate(data_dict, "sopsektoral_reindex", context)
     ids = data["ids"]
     missing = [i for i in ids if model.Package.get(i) is None]
     if missing:

@@ -13,7 +13,6 @@ from ckanext.sopsektoral import access, series
 from ckanext.sopsektoral.datasets import status
 from ckanext.sopsektoral.datasets.permissions import awaiting_publication
 from ckanext.sopsektoral.items.states import SUBMITTED
-from ckanext.sopsektoral.logic import schema
 from ckanext.sopsektoral.logic.action.common import validate
 from ckanext.sopsektoral.model import Event
 from ckanext.sopsektoral.model.base import iso
@@ -46,7 +45,7 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_status_show", context, data_dict)
-    pkg = _active_dataset(validate(data_dict, schema.id_only(), context)["id"])
+    pkg = _active_dataset(validate(data_dict, "sopsektoral_status_show", context)["id"])
     row = status.current_item(pkg.id)
     # The same fields as package_show and the search index, from the same function,
     # so that what they report about a dataset always agrees.
@@ -81,7 +80,7 @@ def sopsektoral_period_list(context: Context, data_dict: DataDict) -> dict[str, 
     :rtype: dict
     """
     tk.check_access("sopsektoral_period_list", context, data_dict)
-    pkg = _active_dataset(validate(data_dict, schema.id_only(), context)["id"])
+    pkg = _active_dataset(validate(data_dict, "sopsektoral_period_list", context)["id"])
     visible = []
     for period in series.periods(pkg.id):
         try:

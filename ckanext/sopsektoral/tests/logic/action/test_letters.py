@@ -109,7 +109,7 @@ class TestLetterLifecycle:
         ({"sifat": "rahasia sekali"}, "sifat"),
         ({"items": ["not-an-entry"]}, "items"),
         ({"tembusan": 5}, "tembusan"),
-        ({"unknown": 1}, "__extras"),
+        ({"unknown": 1}, "unknown"),
     ])
     def test_bad_input_is_a_field_error_and_writes_nothing(self, cast, daftar, data, field):
         data = {"subject": "S", "data_year": 2026, **data}
