@@ -169,6 +169,10 @@ def sopsektoral_format_datetime(value: Any) -> str:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        # The API's timestamps carry their UTC offset; render_datetime turns naive
+        # UTC (and only that) into ckan.display_timezone.
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     # The date in the user's language ("25 November 2026"), then the time.
     return f"{tk.h.render_datetime(value)} {tk.h.render_datetime(value, date_format='%H:%M')}"
 

@@ -43,8 +43,9 @@ def org_editors(session: Any, org_ids: set[str]) -> list[str]:
 def recipients(session: Any, letter: Letter, event: Event) -> list[str]:
     """Who must act next, as the SOP file names them: a submitted item's verifier (who claimed
     it, else every executor of verification); the OPD's operators for a returned, verified or
-    requested item; the drafter of a returned letter; the senders of a signed letter; the
-    executors of the approval step a letter now waits on."""
+    requested item; the drafter of a returned letter; the executors of the step a withdrawn
+    letter waited on; the senders of a signed letter; the executors of the approval step a
+    letter now waits on."""
     current = sop.current()
     if event.item_id:
         item = session.get(LetterItem, event.item_id)
@@ -59,6 +60,10 @@ def recipients(session: Any, letter: Letter, event: Event) -> list[str]:
         return org_editors(session, orgs)
     if event.action == "return":
         return [letter.created_by]
+    if event.action == "withdraw":
+        # The executors of the step it waited on: it is no longer theirs to initial or sign.
+        waited = current.waiting_on(event.from_state or "")
+        return officers.holders(set(waited.executors)) if waited is not None else []
     if event.action == "sign":
         return officers.holders(set(current.sending.executors))
     step = current.waiting_on(event.to_state or "")

@@ -2,7 +2,9 @@
 
 Every transition reindexes the datasets it changes before its transaction
 commits, so package_show, package_search and the SOP actions agree (a Solr
-failure fails the transition whole). Time alone also changes a dataset's SOP
+failure fails the transition whole); a transition that fails after it reindexed
+some datasets has them reindexed again once it is rolled back
+(:func:`restore_after_rollback`). Time alone also changes a dataset's SOP
 status (a deadline passes, verification opens): :func:`refresh_index`
 (``ckan sopsektoral refresh-index``, from cron) catches up on those.
 """
@@ -11,7 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
+
 import ckan.plugins.toolkit as tk
+from ckan import logic, model
 from ckan.lib import search
 from ckan.lib.search.common import SearchError, SearchIndexError
 
@@ -20,14 +25,45 @@ from ckanext.sopsektoral.datasets.site import site_context
 
 log = logging.getLogger(__name__)
 
+# The datasets the session's open transaction reindexed (forgotten when it commits).
+REINDEXED = "sopsektoral_reindexed"
+
 
 def _reindex(package_id: str) -> None:
-    search.rebuild(package_id)
+    """Index the dataset as this session sees it now, as ``search.rebuild(package_id)`` does but
+    without committing the session (rebuild does: a transition of several items would stay
+    half-done when a later one fails)."""
+    update = getattr(logic, "index_update_package", None)  # CKAN 2.12: both schemas' dicts
+    if update is not None:
+        update({"ignore_auth": True}, package_id)
+        return
+    pkg_dict = tk.get_action("package_show")(
+        {"ignore_auth": True, "validate": False, "use_cache": False}, {"id": package_id})
+    index = search.index_for(model.Package)
+    index.remove_dict(pkg_dict)
+    index.insert_dict(pkg_dict)
+
+
+@sa.event.listens_for(model.Session, "after_commit")
+def _committed(session: Any) -> None:
+    session.info.pop(REINDEXED, None)
+
+
+def restore_after_rollback() -> None:
+    """Once a failed transition is rolled back, reindex the datasets it had reindexed, from the
+    tables as they are again (a Solr failure is logged: ``ckan sopsektoral refresh-index``, or
+    the next transition of the dataset, catches up)."""
+    for package_id in sorted(model.Session.info.pop(REINDEXED, ())):
+        try:
+            _reindex(package_id)
+        except (SearchError, SearchIndexError, tk.ObjectNotFound) as err:
+            log.error("sopsektoral: could not restore the index entry of %s: %s", package_id, err)
 
 
 def reindex(package_id: str) -> None:
     """Reindex a dataset inside the current transaction: if Solr refuses, the
     transition fails whole with a clear error and can simply be retried."""
+    model.Session.info.setdefault(REINDEXED, set()).add(package_id)
     try:
         _reindex(package_id)
     except (SearchError, SearchIndexError) as err:

@@ -16,7 +16,7 @@ from ckanext.sopsektoral import readiness, series
 from ckanext.sopsektoral.items.deadlines import opened_at, step_deadline
 from ckanext.sopsektoral.items.states import SUBMITTED
 from ckanext.sopsektoral.model import Letter, LetterItem
-from ckanext.sopsektoral.model.base import utcnow
+from ckanext.sopsektoral.model.base import iso, utcnow
 
 # The read-only fields the dataset schema declares (schemas/dataset.yaml).
 FIELDS = (
@@ -92,11 +92,11 @@ def _fields(state: str, number: str | None, deadline: Any, now: Any, submitted_a
     return {
         "sop_status": state,
         "sop_letter_number": number,
-        "sop_deadline": deadline.isoformat() if deadline else None,
+        "sop_deadline": iso(deadline),
         "sop_overdue": bool(deadline and now > deadline),
-        "sop_submitted_at": submitted_at.isoformat() if submitted_at else None,
+        "sop_submitted_at": iso(submitted_at),
         "sop_submitted_by": submitter,
-        "sop_verified_at": verified_at.isoformat() if verified_at else None,
+        "sop_verified_at": iso(verified_at),
         "sop_verified_by": verifier,
     }
 

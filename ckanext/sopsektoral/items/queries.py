@@ -17,7 +17,7 @@ from ckanext.sopsektoral import access, series, sop
 from ckanext.sopsektoral.items.deadlines import opened_at, step_deadline
 from ckanext.sopsektoral.items.states import REQUESTED, RETURNED, SUBMITTED, item_state_label
 from ckanext.sopsektoral.model import Letter, LetterItem
-from ckanext.sopsektoral.model.base import utcnow
+from ckanext.sopsektoral.model.base import iso, utcnow
 
 
 def _closes_subquery() -> Any:
@@ -140,31 +140,27 @@ def dictize_items(context: dict[str, Any], rows: list[Any]) -> list[dict[str, An
             "dataset_private": pkg.private if pkg else None,
             "state": item.state,
             "state_label": item_state_label(item.state),
-            "deadline": workflow_iso(deadline),
+            "deadline": iso(deadline),
             "overdue": bool(deadline and now > deadline),
-            "collection_deadline": workflow_iso(item.deadline),
-            "submitted_at": workflow_iso(item.submitted_at),
+            "collection_deadline": iso(item.deadline),
+            "submitted_at": iso(item.submitted_at),
             "submitted_by": users.get(item.submitted_by),
-            "returned_at": workflow_iso(item.returned_at),
+            "returned_at": iso(item.returned_at),
             "return_reason": item.return_reason,
-            "correction_deadline": workflow_iso(item.correction_deadline),
+            "correction_deadline": iso(item.correction_deadline),
             "claimed_by": users.get(item.claimed_by),
-            "claimed_at": workflow_iso(item.claimed_at),
-            "verified_at": workflow_iso(item.verified_at),
+            "claimed_at": iso(item.claimed_at),
+            "verified_at": iso(item.verified_at),
             "verified_by": users.get(item.verified_by),
             "published": bool(item.published_at),
-            "published_at": workflow_iso(item.published_at),
-            "verification_opened_at": workflow_iso(opened),
-            "verification_deadline": workflow_iso(verify_deadline),
+            "published_at": iso(item.published_at),
+            "verification_opened_at": iso(opened),
+            "verification_deadline": iso(verify_deadline),
             "checklist": item.checklist or {},
             "current": is_current,
             "superseded_by_letter_number": None if is_current else (
                 newer_letters.get(current.get(item.dataset_id)) or ""),
-            "requested_at": workflow_iso(item.requested_at),
+            "requested_at": iso(item.requested_at),
             "available_actions": principal.item_actions(item, bool(opened)) if is_current else [],
         })
     return out
-
-
-def workflow_iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None

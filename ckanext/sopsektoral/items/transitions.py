@@ -83,8 +83,9 @@ def require_verification_open(letter: Letter) -> None:
             "closes on {date}").format(date=closes.strftime("%Y-%m-%d %H:%M") if closes else "—")]})
 
 
-def publish(item: LetterItem, context: dict[str, Any]) -> None:
-    """Make the verified dataset public, unless its access classification forbids it."""
+def publishable(item: LetterItem) -> model.Package:
+    """The item's dataset, if it may be made public: ObjectNotFound without one, a
+    ValidationError on ``klasifikasi_akses`` if its access classification forbids it."""
     pkg = model.Package.get(item.dataset_id)
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
@@ -92,6 +93,14 @@ def publish(item: LetterItem, context: dict[str, Any]) -> None:
     if access in ("dikecualikan", "terbatas"):
         raise tk.ValidationError({"klasifikasi_akses": [tk._(
             "The dataset is classified as {access}: it is not published").format(access=access)]})
+    return pkg
+
+
+def publish(item: LetterItem, context: dict[str, Any]) -> None:
+    """Make the verified dataset public, unless its access classification forbids it.
+    ``package_patch`` commits: a caller publishing several items checks them all first
+    (:func:`publishable`)."""
+    pkg = publishable(item)
     tk.get_action("package_patch")(dict(site_context(), sopsektoral_internal=True), {
         "id": pkg.id, "private": False})
     item.published_at = utcnow()

@@ -23,9 +23,12 @@ FIELDS = ("subject", "body", "sifat", "lampiran", "tembusan", "data_year")
 
 def set_items(letter: Letter, entry_ids: list[str]) -> None:
     """Make the letter ask for exactly these Daftar Data entries: entries of
-    its data year that no other letter holds (ValidationError on ``items``)."""
+    its data year, not deleted, that no other letter holds (ValidationError on
+    ``items``). The entries' rows are locked, so that an entry deleted at the
+    same moment is either refused here or kept by this letter."""
     entries = list(model.Session.execute(
-        sa.select(DaftarData).where(DaftarData.id.in_(entry_ids))
+        sa.select(DaftarData).where(DaftarData.id.in_(entry_ids), DaftarData.deleted.is_(None))
+        .order_by(DaftarData.id).with_for_update()
     ).scalars()) if entry_ids else []
     found = {e.id for e in entries}
     unknown = [i for i in entry_ids if i not in found]

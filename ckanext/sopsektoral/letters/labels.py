@@ -30,6 +30,7 @@ def transition_label(name: str) -> str:
         "initial": tk._("Initialled (paraf)"),
         "sign": tk._("Signed"),
         "return": tk._("Returned to draft"),
+        "withdraw": tk._("Withdrawn to draft"),
         "cancel": tk._("Cancelled"),
         "send": tk._("Sent to the OPDs"),
         "item_submit": tk._("Submitted"),

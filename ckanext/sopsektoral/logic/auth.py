@@ -12,6 +12,7 @@ from ckan import model
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.sopsektoral import access, sop
+from ckanext.sopsektoral.logic import schema
 from ckanext.sopsektoral.model import Letter, LetterItem
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "sopsektoral_officer_revoke",
     "sopsektoral_daftar_data_import",
     "sopsektoral_daftar_data_list",
+    "sopsektoral_daftar_data_update",
+    "sopsektoral_daftar_data_delete",
     "sopsektoral_letter_create",
     "sopsektoral_letter_update",
     "sopsektoral_letter_show",
@@ -30,6 +33,7 @@ __all__ = [
     "sopsektoral_letter_initial",
     "sopsektoral_letter_sign",
     "sopsektoral_letter_return",
+    "sopsektoral_letter_withdraw",
     "sopsektoral_letter_cancel",
     "sopsektoral_event_list",
     "sopsektoral_letter_send",
@@ -62,11 +66,14 @@ def _user(context: Context) -> model.User | None:
     return _principal(context).user
 
 
-def _officers_only(context: Context) -> AuthResult:
-    return _result(
-        _principal(context).is_officer,
-        tk._("Only Diskominfo officers holding a position may do this"),
-    )
+def _key(value: Any) -> str | None:
+    """``value`` if a row can be looked up by it: an id as the actions accept one (a string
+    without NUL or other control characters, valid Unicode, within its length). Anything else
+    is None: the auth function decides without the row, and the action refuses the input."""
+    try:
+        return schema.ID.check(value) or None
+    except tk.Invalid:
+        return None
 
 
 def _right(context: Context, right: str, message: str) -> AuthResult:
@@ -110,13 +117,22 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> AuthR
     return _result(_user(context) is not None, tk._("Log in to see the Daftar Data"))
 
 
+def sopsektoral_daftar_data_update(context: Context, data_dict: DataDict) -> AuthResult:
+    # Who may import the Daftar Data may correct one entry of it.
+    return _right(context, "import_daftar_data", tk._("Only the {positions} may change the Daftar Data"))
+
+
+def sopsektoral_daftar_data_delete(context: Context, data_dict: DataDict) -> AuthResult:
+    return _right(context, "import_daftar_data", tk._("Only the {positions} may change the Daftar Data"))
+
+
 def sopsektoral_letter_create(context: Context, data_dict: DataDict) -> AuthResult:
     return _result(*_principal(context).may_letter("update", None))
 
 
 def _letter(data_dict: DataDict) -> Letter | None:
-    letter_id = (data_dict or {}).get("id")
-    return model.Session.get(Letter, letter_id) if isinstance(letter_id, str) else None
+    letter_id = _key((data_dict or {}).get("id"))
+    return model.Session.get(Letter, letter_id) if letter_id else None
 
 
 def _may(transition: str, context: Context, data_dict: DataDict) -> AuthResult:
@@ -141,6 +157,10 @@ def sopsektoral_letter_sign(context: Context, data_dict: DataDict) -> AuthResult
 
 def sopsektoral_letter_return(context: Context, data_dict: DataDict) -> AuthResult:
     return _may("return", context, data_dict)
+
+
+def sopsektoral_letter_withdraw(context: Context, data_dict: DataDict) -> AuthResult:
+    return _may("withdraw", context, data_dict)
 
 
 def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> AuthResult:
@@ -168,10 +188,22 @@ def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> AuthResult
 
 
 def sopsektoral_event_list(context: Context, data_dict: DataDict) -> AuthResult:
-    # The log carries internal notes: officers only; the whole log, sysadmins only.
-    if not (data_dict or {}).get("letter_id") and not (data_dict or {}).get("item_id"):
+    # A letter's log carries Diskominfo's internal notes (initials, returns): officers only;
+    # the whole log, sysadmins only. One data item's history (item_id) is also its OPD's: the
+    # members of the OPD asked read what happened to their item (it holds nothing the item
+    # itself does not show them: submissions, the return reasons, verification, claims).
+    data_dict = data_dict or {}
+    if not data_dict.get("letter_id") and not data_dict.get("item_id"):
         return _result(False, tk._("Only a sysadmin can read the whole event log"))
-    return _officers_only(context)
+    principal = _principal(context)
+    if principal.is_officer:
+        return {"success": True}
+    item_id = _key(data_dict.get("item_id"))
+    item = model.Session.get(LetterItem, item_id) if item_id else None
+    if item is not None and item.state is not None and principal.in_opd(item.owner_org):
+        return {"success": True}
+    return _result(False, tk._(
+        "Only Diskominfo officers, and for a data item the members of the OPD asked, may read this history"))
 
 
 def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> AuthResult:
@@ -179,8 +211,8 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> AuthResult
 
 
 def _item(data_dict: DataDict) -> LetterItem | None:
-    item_id = (data_dict or {}).get("id")
-    return model.Session.get(LetterItem, item_id) if isinstance(item_id, str) else None
+    item_id = _key((data_dict or {}).get("id"))
+    return model.Session.get(LetterItem, item_id) if item_id else None
 
 
 def sopsektoral_item_list(context: Context, data_dict: DataDict) -> AuthResult:
@@ -228,8 +260,11 @@ def sopsektoral_item_publish(context: Context, data_dict: DataDict) -> AuthResul
 @tk.auth_allow_anonymous_access
 def sopsektoral_status_show(context: Context, data_dict: DataDict) -> AuthResult:
     # Whoever may see the dataset may see its SOP status.
+    dataset_id = _key((data_dict or {}).get("id"))
+    if dataset_id is None:
+        return {"success": True}  # no dataset named: the action refuses the input
     try:
-        tk.check_access("package_show", dict(context), {"id": (data_dict or {}).get("id")})
+        tk.check_access("package_show", dict(context), {"id": dataset_id})
     except tk.NotAuthorized:
         return _result(False, tk._("Not authorized to see this dataset"))
     except tk.ObjectNotFound:

@@ -67,6 +67,11 @@ def daftar_data_list_dict(entries: list[DaftarData]) -> list[dict[str, Any]]:
     return results
 
 
+def daftar_data_dict(entry: DaftarData) -> dict[str, Any]:
+    """One entry, as ``daftar_data_list_dict`` gives it."""
+    return daftar_data_list_dict([entry])[0]
+
+
 # ---------------------------------------------------------------- letters and events
 
 def letter_dict(context: dict[str, Any], letter: Letter, with_items: bool = True) -> dict[str, Any]:
@@ -128,13 +133,13 @@ def letter_dict(context: dict[str, Any], letter: Letter, with_items: bool = True
 
 def approvals(letter: Letter) -> list[dict[str, Any]]:
     """The initials and the signature of the letter's current round: a
-    submission, a return or an edit starts a new round."""
+    submission, a return, a withdrawal or an edit starts a new round."""
     events = list(model.Session.execute(
         sa.select(Event).where(Event.letter_id == letter.id).order_by(Event.seq)
     ).scalars())
     current: list[dict[str, Any]] = []
     for event in events:
-        if event.action in ("submit", "return", "update"):
+        if event.action in ("submit", "return", "withdraw", "update"):
             current = []
         if event.action in ("initial", "sign"):  # the approval transitions that do not return
             user = model.User.get(event.actor_id) if event.actor_id else None

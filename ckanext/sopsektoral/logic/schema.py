@@ -25,6 +25,9 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import Context
 
+# The metadata columns of a Daftar Data entry (the import's columns).
+from ckanext.sopsektoral.daftar_data import METADATA_COLUMNS as DAFTAR_DATA_METADATA
+
 __all__ = ["Param", "ACTIONS", "params", "UNSET"]
 
 
@@ -39,7 +42,7 @@ UNSET: Any = _Unset()
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TRUE, FALSE = ("true",), ("false",)
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits (\d takes any script's)
 # The largest value PostgreSQL's integer and bigint arithmetic is never asked to hold.
 INT_BOUND = 2**31 - 1
 
@@ -117,7 +120,7 @@ class Param:
             raise tk.Invalid(tk._("Must be a whole number"))
         if isinstance(value, str):
             text = value.strip()
-            if not re.fullmatch(r"-?\d{1,12}", text):
+            if not re.fullmatch(r"-?[0-9]{1,12}", text):
                 raise tk.Invalid(tk._("Must be a whole number"))
             value = int(text)
         low = self.minimum if self.minimum is not None else -INT_BOUND
@@ -134,7 +137,7 @@ class Param:
         raise tk.Invalid(tk._("Must be true or false"))
 
     def _check_date(self, value: Any) -> dt.date:
-        if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value.strip()):
             raise tk.Invalid(tk._("Must be a date in the form YYYY-MM-DD"))
         try:
             day = dt.date.fromisoformat(value.strip())
@@ -328,6 +331,15 @@ ACTIONS: dict[str, dict[str, Param]] = {
     "sopsektoral_daftar_data_list": {
         "year": YEAR, "owner_org": NAME, "q": Q, "ids": IDS, "limit": LIMIT(100), "offset": OFFSET,
     },
+    "sopsektoral_daftar_data_update": {
+        "id": ID, "year": YEAR,
+        "owner_org": Param("string", max_length=200, blank=False),  # an OPD's id, name or title
+        "title": Param("string", max_length=500, blank=False),
+        "dataset_name": Param("string"),  # empty: a new dataset is made when it is requested
+        # The metadata columns of the import; an empty value clears one.
+        **{column: Param("text", max_length=5000) for column in DAFTAR_DATA_METADATA},
+    },
+    "sopsektoral_daftar_data_delete": BY_ID,
     "sopsektoral_letter_create": {
         "subject": Param("string", required=True, max_length=500),
         **LETTER_FIELDS,
@@ -347,6 +359,7 @@ ACTIONS: dict[str, dict[str, Param]] = {
     "sopsektoral_letter_initial": TRANSITION,
     "sopsektoral_letter_sign": TRANSITION,
     "sopsektoral_letter_return": {"id": ID, "note": REQUIRED_NOTE},
+    "sopsektoral_letter_withdraw": TRANSITION,
     "sopsektoral_letter_cancel": TRANSITION,
     "sopsektoral_event_list": {
         "letter_id": OPTIONAL_ID, "item_id": OPTIONAL_ID, "limit": LIMIT(100), "offset": OFFSET,

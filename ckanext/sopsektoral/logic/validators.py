@@ -11,6 +11,7 @@ from ckanext.scheming.validation import scheming_validator
 
 from ckanext.sopsektoral import readiness, regions
 from ckanext.sopsektoral.datasets.permissions import in_workflow
+from ckanext.sopsektoral.model.base import utcnow
 
 __all__ = [
     "sopsektoral_read_only",
@@ -131,9 +132,10 @@ def sopsektoral_kode_wilayah(value: Any, context: Context) -> Any:
 
 
 def sopsektoral_validity(value: Any, context: Context) -> Any:
-    """valid_until (a date), when given, is not before valid_from (checked before it)."""
-    since = context.get("sopsektoral_data", {}).get("valid_from")
-    if value and since and value < since:
+    """valid_until (a date), when given, is not before valid_from (checked before it; today,
+    its default, when not given)."""
+    since = context.get("sopsektoral_data", {}).get("valid_from") or utcnow().date()
+    if value and value < since:
         raise tk.Invalid(tk._("The end date is before the start date"))
     return value
 

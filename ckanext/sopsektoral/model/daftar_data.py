@@ -14,6 +14,9 @@ class DaftarData(tk.BaseModel):
     ``metadata_fields`` holds the sectoral-statistics metadata the dataset should
     carry (konsep, definisi, satuan, ...), keyed as in the dataset schema.
     ``dataset_name`` names the existing dataset that receives the data, if any.
+    ``deleted``: when an entry that letters asked for was deleted (it stays for their
+    history, out of the Daftar Data's list and of new letters); an entry no letter
+    asked for is removed outright.
     """
 
     __tablename__ = "sopsektoral_daftar_data"
@@ -29,6 +32,7 @@ class DaftarData(tk.BaseModel):
     metadata_fields = sa.Column(JSONB, nullable=False, default=dict)
     created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     modified = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    deleted = sa.Column(sa.DateTime, nullable=True)
 
     def dictize(self, org_titles: dict[str, str] | None = None) -> dict[str, object]:
         return {

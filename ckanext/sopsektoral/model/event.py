@@ -40,14 +40,18 @@ class Event(tk.BaseModel):
     )
 
     def hashed_content(self) -> dict[str, object]:
+        """The fields the hash covers; ``created`` as the naive ISO text it was
+        hashed with when the entry was appended (the chain never changes)."""
         out: dict[str, object] = {}
         for name in self.HASHED_FIELDS:
             value = getattr(self, name)
-            out[name] = iso(value) if name == "created" else value
+            out[name] = (value.isoformat() if value else None) if name == "created" else value
         return out
 
     def dictize(self) -> dict[str, object]:
-        return {**self.hashed_content(), "prev_hash": self.prev_hash, "hash": self.hash}
+        """The entry as the API gives it: ``created`` with its UTC offset."""
+        return {**self.hashed_content(), "created": iso(self.created), "prev_hash": self.prev_hash,
+                "hash": self.hash}
 
 
 class Notification(tk.BaseModel):

@@ -27,9 +27,12 @@ PARTS = ("drafting", "sending", "collection", "verification", "correction")
 
 # The letter transitions and, for each, the step whose executors do it: "chain" means the executor
 # of the approval step the letter waits on.
-LETTER_TRANSITIONS = ("update", "submit", "initial", "sign", "return", "cancel", "send")
+LETTER_TRANSITIONS = ("update", "submit", "initial", "sign", "return", "withdraw", "cancel", "send")
 # Transitions the drafter of a letter may not do to it (nobody approves their own letter).
 APPROVAL_TRANSITIONS = ("initial", "sign", "return")
+# Transitions of a letter awaiting approval that the drafting step's executors do, whatever step
+# the letter waits on: taking it back to draft before it is signed.
+DRAFTING_TRANSITIONS = ("withdraw",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,6 +182,7 @@ class Sop:
             "initial": {s.state: after[s.state] for s in self.approvals if s.kind == INITIAL and s.state},
             "sign": {self.signature.state: SIGNED} if self.signature.state else {},
             "return": {state: DRAFT for state in chain},
+            "withdraw": {state: DRAFT for state in chain},
             "cancel": {DRAFT: CANCELLED},
             "send": {SIGNED: SENT},
         }
@@ -187,6 +191,8 @@ class Sop:
         """The positions that do ``transition`` from ``state``."""
         if transition == "send":
             return frozenset(self.sending.executors)
+        if transition in DRAFTING_TRANSITIONS:
+            return frozenset(self.drafting.executors)
         step = self.waiting_on(state)
         return frozenset(step.executors) if step else frozenset()
 

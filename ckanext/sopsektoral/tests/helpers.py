@@ -279,6 +279,25 @@ balikpapan_only = pytest.mark.skipif(
     bool(os.environ.get(TEST_SOP_FILE)), reason="expects Balikpapan's SOP (the default file)")
 
 
+# ---------------------------------------------------------------- results against their documented schemas
+
+def assert_result_valid(action_name: str, result: Any) -> None:
+    """``result`` of the action ``action_name`` matches the schema logic/results.py
+    documents for it (JSON Schema 2020-12, ``date-time`` and ``date`` formats checked)."""
+    import json
+
+    import jsonschema
+
+    from ckanext.sopsektoral.logic import results
+
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    assert "date-time" in checker.checkers, "install rfc3339-validator, or date-time goes unchecked"
+    validator = jsonschema.Draft202012Validator(results.result_schema(action_name), format_checker=checker)
+    errors = sorted(validator.iter_errors(json.loads(json.dumps(result))), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(
+        f"{action_name} result/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:20])
+
+
 def suite_sop() -> Sop:
     """The SOP file the suite runs on, read without CKAN's config (for module-level constants)."""
     return sop_module.load(os.environ.get(TEST_SOP_FILE) or sop_module.default_file())

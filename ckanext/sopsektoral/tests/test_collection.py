@@ -185,7 +185,9 @@ class TestCollectAndVerify:
         first.requested_at = earlier  # as if a send had begun three days ago and stopped
         model.Session.commit()
         letter = call_action("sopsektoral_letter_send", as_user(cast.verifier), id=draft["id"])
-        deadlines = {dt.datetime.fromisoformat(i["collection_deadline"]) for i in items_of(letter["id"])}
+        # Timestamps come with their UTC offset; the tables hold naive UTC.
+        deadlines = {dt.datetime.fromisoformat(i["collection_deadline"]).astimezone(dt.timezone.utc)
+                     .replace(tzinfo=None) for i in items_of(letter["id"])}
         assert len(deadlines) == 1
         deadline = deadlines.pop()
         if cast.sop.collection.per_item:

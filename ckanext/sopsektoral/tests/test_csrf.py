@@ -115,6 +115,26 @@ def _daftar_data(cast: Cast, draft: dict[str, Any]) -> Case:
     )
 
 
+def _daftar_data_edit(cast: Cast, draft: dict[str, Any]) -> Case:
+    entry = more_entries(["Jumlah Terminal"])[0]
+    return Case(
+        cast.verifier, tk.url_for("sopsektoral.daftar_data_edit", id=entry["id"]),
+        tk.url_for("sopsektoral.daftar_data_edit", id=entry["id"]),
+        lambda: {"year": "2026", "owner_org": "dinas-perhubungan", "title": "Jumlah Terminal", "satuan": "terminal"},
+        lambda: call_action("sopsektoral_daftar_data_list", ids=[entry["id"]])["results"][0]["metadata"],
+    )
+
+
+def _daftar_data_delete(cast: Cast, draft: dict[str, Any]) -> Case:
+    entry = more_entries(["Jumlah Dermaga"])[0]
+    return Case(
+        cast.verifier, tk.url_for("sopsektoral.daftar_data", year=2026),
+        tk.url_for("sopsektoral.daftar_data_delete", id=entry["id"]),
+        dict,
+        lambda: call_action("sopsektoral_daftar_data_list", ids=[entry["id"]])["count"],
+    )
+
+
 def _officers(cast: Cast, draft: dict[str, Any]) -> Case:
     newcomer = factories.User()
     return Case(
@@ -167,6 +187,8 @@ CASES: dict[str, Callable[[Cast, dict[str, Any]], Case]] = {
     "letter_edit": _letter_edit,
     "letter_transition": _letter_transition,
     "daftar_data": _daftar_data,
+    "daftar_data_edit": _daftar_data_edit,
+    "daftar_data_delete": _daftar_data_delete,
     "officers": _officers,
     "queue_bulk": _queue_bulk,
     "item_transition": _item_transition,

@@ -5,7 +5,10 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
 from babel.messages import pofile
+
+from ckan.tests import factories
 
 I18N = pathlib.Path(__file__).parents[1] / "i18n"
 ROOT = pathlib.Path(__file__).parents[3]
@@ -41,3 +44,23 @@ def test_catalogues_cover_every_string_in_the_code(tmp_path):
     for lang in ("id", "en"):
         catalogue = _ids(_catalog(I18N / lang / "LC_MESSAGES" / "ckanext-sopsektoral.po"))
         assert in_code - catalogue == set(), f"run `make i18n`: {lang} lacks messages"
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_validation_errors_reach_an_indonesian_user_in_indonesian(app):
+    """The portal's default language is Indonesian: the messages of a refused
+    request are Indonesian, those of CKAN's own validators included; under
+    /en/ they are English."""
+    headers = {"Authorization": factories.APIToken(user=factories.Sysadmin()["name"])["token"]}
+    bad = {"limit": "banyak", "overdue": "mungkin", "warna": "merah"}
+    error = app.post("/api/3/action/sopsektoral_letter_list", json=bad, headers=headers, status=409).json["error"]
+    assert error["limit"] == ["Harus berupa bilangan bulat"]
+    assert error["overdue"] == ["Harus true atau false"]
+    assert error["warna"][0].startswith("Parameter tidak dikenal")
+    # A CKAN validator on a core action, with a message CKAN's own catalogue leaves in English.
+    error = app.post("/api/3/action/package_create", json={"name": "x", "owner_org": "tidak-ada"},
+                     headers=headers, status=409).json["error"]
+    assert "Organisasi tidak ada" in error["owner_org"]
+    error = app.post("/en/api/3/action/sopsektoral_letter_list", json=bad, headers=headers,
+                     status=409).json["error"]
+    assert error["limit"] == ["Must be a whole number"]

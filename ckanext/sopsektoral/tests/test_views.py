@@ -451,3 +451,72 @@ def test_revoking_twice_is_an_error_message_not_a_crash(app, cast):
     for _ in range(2):
         resp = app.post(url, headers=_headers(cast.sysadmin), data={"revoke": officer["id"]}, follow_redirects=False)
         assert resp.status_code == 302
+
+
+# ---------------------------------------------------------------- withdraw, Daftar Data entries, item history
+
+def test_the_drafter_withdraws_a_letter_on_its_page(app, cast, draft):
+    advance(cast, draft["id"], cast.state(-1))
+    url = tk.url_for("sopsektoral.letter_read", id=draft["id"])
+    page = _page(app, url, cast.drafter)
+    form = page.select_one("form.sopsektoral-withdraw")
+    assert form is not None and form.find("input", attrs={"name": "_csrf_token"})
+    assert form["action"].endswith("/withdraw")
+    assert form.find("button")["data-module"] == "sopsektoral-confirm"  # asks before it acts
+    assert _page(app, url, cast.signer).select("form.sopsektoral-withdraw") == []
+    resp = app.post(form["action"], headers=_headers(cast.drafter), data={"note": "Lampiran kurang"},
+                    follow_redirects=False)
+    assert resp.status_code == 302
+    assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == "draft"
+    timeline = _page(app, "/en" + url, cast.drafter).select_one("section.sopsektoral-timeline").text
+    assert "Withdrawn to draft" in timeline and "Lampiran kurang" in timeline
+
+
+def test_daftar_data_entries_are_edited_and_deleted_on_the_page(app, cast, draft):
+    entry = call_action("sopsektoral_daftar_data_import", {"ignore_auth": True}, rows=[
+        {"tahun": 2026, "opd": "dinas-perhubungan", "judul_data": "Jumlah Halte", "satuan": "unit"}])
+    entry = call_action("sopsektoral_daftar_data_list", q="Jumlah Halte")["results"][0]
+    listing = _page(app, tk.url_for("sopsektoral.daftar_data", year=2026), cast.verifier)
+    edit_url = tk.url_for("sopsektoral.daftar_data_edit", id=entry["id"])
+    assert listing.find("a", href=edit_url) is not None
+    # Entries the draft holds offer neither.
+    held = draft["organizations"][0]["items"][0]["daftar_data_id"]
+    assert listing.find("a", href=tk.url_for("sopsektoral.daftar_data_edit", id=held)) is None
+    assert _page(app, tk.url_for("sopsektoral.daftar_data"), cast.operator).select(
+        ".sopsektoral-entry-actions") == []
+    assert app.get(edit_url, headers=_headers(cast.operator)).status_code == 403
+
+    form = _page(app, edit_url, cast.verifier).select_one("form#daftar-data-form")
+    assert form.find("input", attrs={"name": "_csrf_token"})
+    resp = app.post(edit_url, headers=_headers(cast.verifier),
+                    data={"year": "2026", "owner_org": "dinas-perhubungan", "title": "Jumlah Halte",
+                          "frekuensi": "harian"})
+    assert resp.status_code == 200 and "frekuensi" in resp.body  # the field's error, the form again
+    resp = app.post(edit_url, headers=_headers(cast.verifier), follow_redirects=False,
+                    data={"year": "2026", "owner_org": "dinas-perhubungan", "title": "Jumlah Halte Bus",
+                          "satuan": "unit", "frekuensi": "bulanan"})
+    assert resp.status_code == 302
+    changed = call_action("sopsektoral_daftar_data_list", ids=[entry["id"]])["results"][0]
+    assert changed["title"] == "Jumlah Halte Bus" and changed["metadata"] == {"satuan": "unit", "frekuensi": "bulanan"}
+
+    delete = _page(app, edit_url, cast.verifier).select_one("form.sopsektoral-delete")
+    assert delete.find("button")["data-module"] == "sopsektoral-confirm"
+    resp = app.post(delete["action"], headers=_headers(cast.verifier), follow_redirects=False)
+    assert resp.status_code == 302
+    assert call_action("sopsektoral_daftar_data_list", ids=[entry["id"]])["count"] == 0
+    # A held entry: the refusal names the letter.
+    resp = app.post(tk.url_for("sopsektoral.daftar_data_delete", id=held), headers=_headers(cast.verifier))
+    assert draft["subject"] in resp.body
+    assert call_action("sopsektoral_daftar_data_list", ids=[held])["count"] == 1
+
+
+def test_the_opd_reads_its_items_timeline_on_the_item_page(app, cast, draft):
+    letter = _sent_letter(cast, draft)
+    items = _submit_all(app, cast, letter)
+    mine = next(i for i in items if i["owner_org"] == cast.opd["id"])
+    call_action("sopsektoral_item_return", {"user": cast.verifier["name"], "ignore_auth": False},
+                id=mine["id"], note="Kode wilayah salah")
+    url = tk.url_for("sopsektoral.item_read", id=mine["id"])
+    timeline = _page(app, "/en" + url, cast.operator).select_one("section.sopsektoral-timeline").text
+    assert "Returned for correction" in timeline and "Kode wilayah salah" in timeline
+    assert app.get(url, headers=_headers(cast.other_operator)).status_code == 403

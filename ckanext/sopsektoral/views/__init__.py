@@ -2,7 +2,8 @@
 
 Views only call actions (the same ones API clients use) and template helpers,
 and render; access rules live in the auth functions. The pages are grouped by
-what they show: ``pages`` (the SOP, the inbox), ``letters``, ``daftar_data``,
+what they show: ``pages`` (the SOP, the inbox), ``api`` (the action API's
+reference and OpenAPI document), ``letters``, ``daftar_data``,
 ``officers``, ``items`` (the queue and the workbench); ``common`` holds what
 they share and the checks before every request.
 """
@@ -12,7 +13,7 @@ from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.sopsektoral.views import common, daftar_data, items, letters, officers, pages
+from ckanext.sopsektoral.views import api, common, daftar_data, items, letters, officers, pages
 
 __all__ = ["bp"]
 
@@ -25,6 +26,8 @@ bp.register_error_handler(tk.ObjectNotFound, common.not_found)
 # (rule, view, methods); a view's name is its endpoint: url_for("sopsektoral.<name>").
 _ROUTES = (
     ("/sop", pages.sop_page, ["GET"]),
+    ("/api", api.api_page, ["GET"]),
+    ("/openapi.json", api.openapi_json, ["GET"]),
     ("/", pages.inbox, ["GET"]),
     ("/letter", letters.letter_list, ["GET"]),
     ("/letter/new", letters.letter_new, ["GET", "POST"]),
@@ -32,6 +35,8 @@ _ROUTES = (
     ("/letter/<id>", letters.letter_read, ["GET"]),
     ("/letter/<id>/<transition>", letters.letter_transition, ["POST"]),
     ("/daftar-data", daftar_data.daftar_data, ["GET", "POST"]),
+    ("/daftar-data/<id>/edit", daftar_data.daftar_data_edit, ["GET", "POST"]),
+    ("/daftar-data/<id>/delete", daftar_data.daftar_data_delete, ["POST"]),
     ("/officers", officers.officers, ["GET", "POST"]),
     ("/queue", items.queue, ["GET"]),
     ("/queue/bulk", items.queue_bulk, ["POST"]),

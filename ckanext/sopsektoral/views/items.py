@@ -97,7 +97,7 @@ def item_read(id: str) -> str:
     """The workbench for one item: metadata, resources, automatic checks, decision."""
     item = action("item_show", {"id": id})
     dataset = tk.get_action("package_show")(context(), {"id": item["dataset_id"]})
-    try:  # the item's own history (officers only: the log carries internal notes)
+    try:  # the item's own history (officers and the members of the item's OPD)
         history = action("event_list", {"item_id": item["id"], "limit": 1000})
     except tk.NotAuthorized:
         history = []

@@ -10,7 +10,7 @@ from ckanext.sopsektoral import sop
 from ckanext.sopsektoral.items.states import ITEM_STATES
 from ckanext.sopsektoral.views.common import action, context, flash_errors, form_errors, organizations
 
-TRANSITION_ACTIONS = ("submit", "initial", "sign", "return", "cancel", "send")
+TRANSITION_ACTIONS = ("submit", "initial", "sign", "return", "withdraw", "cancel", "send")
 
 # How many of a letter's item events its page shows before "show all".
 ITEM_EVENTS_SHOWN = 10

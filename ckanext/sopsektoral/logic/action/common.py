@@ -8,6 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
+from ckanext.sopsektoral.datasets import index
 from ckanext.sopsektoral.logic import schema
 
 
@@ -25,7 +26,8 @@ def commit(context: Context) -> None:
 
 def atomic(action: Any) -> Any:
     """Roll back whatever a failing write action flushed, so that bad input
-    leaves nothing half-written (unless the caller defers the commit)."""
+    leaves nothing half-written (unless the caller defers the commit), and
+    reindex the datasets it had reindexed from the tables as they are again."""
 
     @functools.wraps(action)
     def wrapper(context: Context, data_dict: DataDict, *args: Any) -> Any:
@@ -34,6 +36,7 @@ def atomic(action: Any) -> Any:
         except Exception:
             if not context.get("defer_commit"):
                 model.Session.rollback()
+                index.restore_after_rollback()
             raise
 
     return wrapper

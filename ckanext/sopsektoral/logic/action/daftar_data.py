@@ -1,4 +1,4 @@
-"""Actions on the Daftar Data (SK Daftar Data): importing it and listing its entries."""
+"""Actions on the Daftar Data (SK Daftar Data): importing it, listing, changing and deleting its entries."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,10 +13,13 @@ from ckanext.sopsektoral import access, daftar_data, events
 from ckanext.sopsektoral.logic import dictization
 from ckanext.sopsektoral.logic.action.common import atomic, commit, org_id, validate
 from ckanext.sopsektoral.model import DaftarData
+from ckanext.sopsektoral.model.base import iso, utcnow
 
 __all__ = [
     "sopsektoral_daftar_data_import",
     "sopsektoral_daftar_data_list",
+    "sopsektoral_daftar_data_update",
+    "sopsektoral_daftar_data_delete",
 ]
 
 
@@ -94,7 +97,7 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
     :type q: string
     :param ids: only these entries (optional)
     :type ids: list of strings
-    :param limit: page size (default 100)
+    :param limit: page size (default 100, at most 1000)
     :type limit: int
     :param offset: page start (default 0)
     :type offset: int
@@ -117,6 +120,7 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
         conditions.append(DaftarData.title.ilike(f"%{data['q']}%"))
     if data.get("ids"):
         conditions.append(DaftarData.id.in_(data["ids"]))
+    conditions.append(DaftarData.deleted.is_(None))  # deleted entries live on in their letters only
     principal = access.principal(context)
     if not principal.sees_every_opd():
         conditions.append(DaftarData.owner_org.in_(set(principal.organizations()) or {""}))
@@ -130,3 +134,114 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
     ).scalars())
     return {"count": count, "results": dictization.daftar_data_list_dict(entries)}
 
+
+
+def _log(context: Context, action: str, entry: DaftarData, note: str) -> None:
+    org = model.Group.get(entry.owner_org)
+    note = f"id={entry.id} year={entry.year} owner_org={org.name if org else entry.owner_org} " \
+           f"title={entry.title!r} {note}"
+    if context.get("sopsektoral_via"):
+        note += f" ({context['sopsektoral_via']})"
+    events.append_event(
+        model.Session, action=action, note=note,
+        actor=access.principal(context).actor_for_right("import_daftar_data"),
+    )
+
+
+@atomic
+def sopsektoral_daftar_data_update(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Change one entry of the Daftar Data: only the fields given, each checked
+    as the import checks its column (a field error names the field). Holders of
+    the SOP file's ``import_daftar_data`` right, and sysadmins; logged.
+
+    Refused (a ValidationError on ``id`` naming the letter) while a letter
+    holds an open request of the entry (``requested_by`` in
+    ``sopsektoral_daftar_data_list``). An entry that letters asked for before
+    keeps its ``year``, ``owner_org`` and ``title``: their history is read
+    through it; its dataset and metadata may change (for the next requests).
+    The metadata parameters are the import's metadata columns; an empty string
+    clears one.
+
+    :param id: the entry's id
+    :type id: string
+    :param year: data year (column ``tahun``)
+    :type year: int
+    :param owner_org: the OPD: organization id, name or title (column ``opd``)
+    :type owner_org: string
+    :param title: the data title (column ``judul_data``)
+    :type title: string
+    :param dataset_name: the existing dataset of the OPD that receives the
+        data (column ``dataset``); empty: a new dataset is prepared when it is
+        requested
+    :type dataset_name: string
+    :param konsep: concept (metadata column ``konsep``)
+    :type konsep: string
+    :param definisi: definition
+    :type definisi: string
+    :param klasifikasi: classification
+    :type klasifikasi: string
+    :param ukuran: measure
+    :type ukuran: string
+    :param satuan: unit
+    :type satuan: string
+    :param kode_standar_data: the SDSN standard data code
+    :type kode_standar_data: string
+    :param frekuensi: ``tahunan``, ``semesteran``, ``triwulanan``, ``bulanan``, ``lima_tahunan`` or ``tidak_tetap``
+    :type frekuensi: string
+    :param kode_wilayah: a region code of the portal's region
+    :type kode_wilayah: string
+    :param level_estimasi: ``kota``, ``kecamatan`` or ``kelurahan``
+    :type level_estimasi: string
+    :param metode_pengumpulan: ``kompilasi_administrasi``, ``survei``, ``sensus`` or ``registrasi``
+    :type metode_pengumpulan: string
+    :param sumber_data: data source
+    :type sumber_data: string
+    :param data_prioritas: ``ya`` or ``tidak``
+    :type data_prioritas: string
+    :param klasifikasi_akses: ``publik``, ``terbatas`` or ``dikecualikan``
+    :type klasifikasi_akses: string
+    :param klasifikasi_penyajian: presentation classification
+    :type klasifikasi_penyajian: string
+    :returns: the entry, as ``sopsektoral_daftar_data_list`` lists it
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_daftar_data_update", context, data_dict)
+    data = validate(data_dict, "sopsektoral_daftar_data_update", context)
+    entry = daftar_data.get_entry(model.Session, data.pop("id"), lock=True)
+    daftar_data.require_unheld(entry)
+    values = daftar_data.check_changes(model.Session, entry, data)
+    if values:
+        daftar_data.update_entry(model.Session, entry, values)
+        _log(context, "daftar_data_update", entry, "changed=" + ",".join(sorted(values)))
+        commit(context)
+    return dictization.daftar_data_dict(entry)
+
+
+@atomic
+def sopsektoral_daftar_data_delete(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Delete one entry of the Daftar Data. Holders of the SOP file's
+    ``import_daftar_data`` right, and sysadmins; logged.
+
+    Refused (a ValidationError on ``id`` naming the letter) while a letter
+    holds an open request of the entry. An entry no letter ever asked for is
+    removed. An entry that letters asked for (now finished or cancelled) is
+    marked deleted instead, so that their history never breaks: it leaves
+    ``sopsektoral_daftar_data_list`` and cannot be put in a letter again,
+    while those letters, their items and the periods of its indicator keep it;
+    importing it again (same year, OPD and title) restores it.
+
+    :param id: the entry's id
+    :type id: string
+    :returns: the entry as it was, with ``deleted`` (when) and
+        ``kept_for_history`` (true: marked deleted, false: removed)
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_daftar_data_delete", context, data_dict)
+    data = validate(data_dict, "sopsektoral_daftar_data_delete", context)
+    entry = daftar_data.get_entry(model.Session, data["id"], lock=True)
+    daftar_data.require_unheld(entry)
+    out = dictization.daftar_data_dict(entry)
+    kept = daftar_data.delete_entry(model.Session, entry)
+    _log(context, "daftar_data_delete", entry, f"kept_for_history={str(kept).lower()}")
+    commit(context)
+    return dict(out, deleted=iso(utcnow()), kept_for_history=kept)

@@ -113,7 +113,7 @@ def sopsektoral_item_list(context: Context, data_dict: DataDict) -> dict[str, An
     :param sort: ``deadline`` (default: the current step's deadline, soonest first),
         ``submitted``, ``organization``, ``title`` or ``state``
     :type sort: string
-    :param limit: page size (default 50)
+    :param limit: page size (default 50, at most 1000)
     :type limit: int
     :param offset: page start (default 0)
     :type offset: int
@@ -339,12 +339,16 @@ def sopsektoral_item_publish(context: Context, data_dict: DataDict) -> dict[str,
     data = validate(data_dict, "sopsektoral_item_publish", context)
     ids = _ids(data)
     actor = access.principal(context).actor_for_right("publish")
-    for item_id in ids:
+    # Every item is checked before any is published: publishing commits (package_patch).
+    found = []
+    for item_id in dict.fromkeys(ids):
         item, letter = transitions.lock_item(item_id)
         if item.state != VERIFIED:
             raise tk.ValidationError({"state": [tk._("Only verified data can be published")]})
-        if item.published_at:
-            continue
+        if not item.published_at:
+            transitions.publishable(item)
+            found.append((item, letter))
+    for item, letter in found:
         transitions.publish(item, context)
         events.append_event(model.Session, action="item_publish", actor=actor, letter=letter,
                               item_id=item.id, from_state=item.state, to_state=item.state)

@@ -25,6 +25,7 @@ __all__ = [
     "sopsektoral_letter_initial",
     "sopsektoral_letter_sign",
     "sopsektoral_letter_return",
+    "sopsektoral_letter_withdraw",
     "sopsektoral_letter_cancel",
     "sopsektoral_event_list",
     "sopsektoral_letter_send",
@@ -64,10 +65,24 @@ def sopsektoral_letter_update(context: Context, data_dict: DataDict) -> dict[str
     """Edit a draft letter. Only drafts can be edited; a letter returned by an
     approver is a draft again, and must be initialled and signed anew.
 
+    Only the parameters given change; each is as in ``sopsektoral_letter_create``.
+
     :param id: the letter's id
     :type id: string
-    :param subject, body, data_year, sifat, lampiran, tembusan, items: as in
-        ``sopsektoral_letter_create``; only those given change
+    :param subject: the letter's subject (hal); not empty (optional)
+    :type subject: string
+    :param body: the letter's text (optional)
+    :type body: string
+    :param data_year: the year of the requested data (optional)
+    :type data_year: int
+    :param sifat: ``biasa``, ``penting``, ``segera`` or ``sangat_segera`` (optional)
+    :type sifat: string
+    :param lampiran: attachments line (optional)
+    :type lampiran: string
+    :param tembusan: carbon-copy addressees, replacing the letter's (optional)
+    :type tembusan: list of strings
+    :param items: ids of Daftar Data entries of ``data_year`` to request, replacing the letter's (optional)
+    :type items: list of strings
     :returns: the letter
     :rtype: dict
     """
@@ -102,8 +117,8 @@ def sopsektoral_letter_show(context: Context, data_dict: DataDict) -> dict[str, 
 def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Request letters, newest first. OPD members see the letters sent to their OPD.
 
-    :param state: only letters in this state (optional)
-    :type state: string
+    :param state: only letters in these states (``sopsektoral_sop_show`` lists them; optional)
+    :type state: list of strings
     :param year: only letters for this data year (optional)
     :type year: int
     :param owner_org: only letters asking something of this OPD (optional)
@@ -115,7 +130,7 @@ def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> dict[str, 
     :type awaiting_me: bool
     :param q: words in the subject or number (optional)
     :type q: string
-    :param limit: page size (default 50)
+    :param limit: page size (default 50, at most 1000)
     :type limit: int
     :param offset: page start (default 0)
     :type offset: int
@@ -206,6 +221,24 @@ def sopsektoral_letter_return(context: Context, data_dict: DataDict) -> dict[str
     return _transition(context, data_dict, "return")
 
 
+def sopsektoral_letter_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Withdraw a letter that awaits approval (an initial or the signature, in
+    any waiting state of the SOP file's approval chain) back to draft. The
+    drafting step's executors. The initials given so far no longer count: as
+    after a return, the edited draft is submitted again and goes through the
+    whole chain; the executors of the step it waited on are notified. A signed
+    letter cannot be withdrawn.
+
+    :param id: the letter's id
+    :type id: string
+    :param note: why (optional)
+    :type note: string
+    :returns: the letter
+    :rtype: dict
+    """
+    return _transition(context, data_dict, "withdraw")
+
+
 def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Cancel a draft letter. The drafting step's executors.
 
@@ -222,13 +255,15 @@ def sopsektoral_letter_cancel(context: Context, data_dict: DataDict) -> dict[str
 @tk.side_effect_free
 def sopsektoral_event_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Entries of the event log, oldest first: one letter's (its items'
-    included), one data item's, or all (sysadmins).
+    included; Diskominfo officers), one data item's (officers and the members
+    of the item's OPD), or all (sysadmins).
 
     :param letter_id: the letter whose history to list (optional for sysadmins)
     :type letter_id: string
-    :param item_id: only this data item's history (optional)
+    :param item_id: only this data item's history (optional; members of the
+        item's OPD read it, other OPDs are refused)
     :type item_id: string
-    :param limit: page size (default 100)
+    :param limit: page size (default 100, at most 1000)
     :type limit: int
     :param offset: page start (default 0)
     :type offset: int

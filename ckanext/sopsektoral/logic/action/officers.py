@@ -31,11 +31,12 @@ def sopsektoral_officer_assign(context: Context, data_dict: DataDict) -> dict[st
     :type position: string
     :param acting: ``plt`` or ``plh`` when held as acting (optional)
     :type acting: string
-    :param valid_from: first day in force, ISO date (optional, default today)
+    :param valid_from: first day in force, ISO date, YYYY-MM-DD (optional, default today)
     :type valid_from: string
-    :param valid_until: last day in force, ISO date (optional, open-ended)
+    :param valid_until: last day in force, ISO date, YYYY-MM-DD, not before ``valid_from`` (optional,
+        open-ended)
     :type valid_until: string
-    :param nip: the civil-servant number shown in the signature block (optional)
+    :param nip: the civil-servant number (NIP, 18 digits) shown in the signature block (optional)
     :type nip: string
     :param rank: pangkat/golongan (optional)
     :type rank: string
@@ -65,7 +66,7 @@ def sopsektoral_officer_list(context: Context, data_dict: DataDict) -> list[dict
     :type user: string
     :param include_past: also ended, future and revoked assignments (default false)
     :type include_past: bool
-    :param on_date: assignments in force on this ISO date (default today)
+    :param on_date: assignments in force on this day, ISO date, YYYY-MM-DD (default today)
     :type on_date: string
     :returns: assignments with ``user_name``, ``user_fullname``, ``position_label``
         and ``current``

@@ -41,11 +41,14 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
         ``sop_letter_number``, ``sop_deadline``, ``sop_overdue``, submitted and
         verified times and users), ``item_id`` and ``letter_id`` (or None),
         ``collection_deadline``, ``verification_deadline`` (while submitted) and
-        ``history`` (the item's events, for Diskominfo officers)
+        ``history`` (the current item's events, oldest first, for Diskominfo
+        officers and the members of the dataset's OPD; empty for anyone else)
     :rtype: dict
     """
-    tk.check_access("sopsektoral_status_show", context, data_dict)
-    pkg = _active_dataset(validate(data_dict, "sopsektoral_status_show", context)["id"])
+    # Typed first: its auth asks package_show's about the id, which must be a string.
+    data = validate(data_dict, "sopsektoral_status_show", context)
+    tk.check_access("sopsektoral_status_show", context, data)
+    pkg = _active_dataset(data["id"])
     row = status.current_item(pkg.id)
     # The same fields as package_show and the search index, from the same function,
     # so that what they report about a dataset always agrees.
@@ -56,7 +59,10 @@ def sopsektoral_status_show(context: Context, data_dict: DataDict) -> dict[str, 
     out["collection_deadline"] = iso(row[0].deadline) if row else None
     # While submitted, the current step's deadline is the verification deadline.
     out["verification_deadline"] = fields["sop_deadline"] if fields["sop_status"] == SUBMITTED else None
-    sees_history = row is not None and access.principal(context).sees_every_opd()
+    # The item's history: for Diskominfo officers and the members of the item's OPD (as
+    # sopsektoral_event_list with item_id); anyone else who may see the dataset gets none.
+    principal = access.principal(context)
+    sees_history = row is not None and (principal.sees_every_opd() or principal.in_opd(row[0].owner_org))
     if sees_history:
         out["history"] = [e.dictize() for e in model.Session.execute(
             sa.select(Event).where(Event.item_id == row[0].id).order_by(Event.seq)).scalars()]
@@ -79,8 +85,9 @@ def sopsektoral_period_list(context: Context, data_dict: DataDict) -> dict[str, 
         dataset no letter asks for
     :rtype: dict
     """
-    tk.check_access("sopsektoral_period_list", context, data_dict)
-    pkg = _active_dataset(validate(data_dict, "sopsektoral_period_list", context)["id"])
+    data = validate(data_dict, "sopsektoral_period_list", context)
+    tk.check_access("sopsektoral_period_list", context, data)
+    pkg = _active_dataset(data["id"])
     visible = []
     for period in series.periods(pkg.id):
         try:

@@ -55,6 +55,9 @@ LETTER_MATRIX = [
     ("sopsektoral_letter_sign", -1, ("signer", "plt_signer")),
     ("sopsektoral_letter_return", 0, APPROVERS),
     ("sopsektoral_letter_return", -1, APPROVERS),
+    # Withdrawing a letter that awaits approval: the drafting step's executors.
+    ("sopsektoral_letter_withdraw", 0, ("drafter",)),
+    ("sopsektoral_letter_withdraw", -1, ("drafter",)),
     ("sopsektoral_letter_show", "draft", OFFICERS),
     ("sopsektoral_letter_show", -1, OFFICERS),
     # The draft asks something of both OPDs, so both operators read it once signed.
@@ -80,12 +83,26 @@ def test_letter_matrix(cast, draft, action, state, allowed):
     ("sopsektoral_officer_list", LOGGED_IN),
     ("sopsektoral_daftar_data_import", ("drafter", "verifier")),
     ("sopsektoral_daftar_data_list", LOGGED_IN),
+    # Changing or deleting one entry: the holders of the import right (as importing).
+    ("sopsektoral_daftar_data_update", ("drafter", "verifier")),
+    ("sopsektoral_daftar_data_delete", ("drafter", "verifier")),
     ("sopsektoral_letter_create", ("drafter",)),
     ("sopsektoral_letter_list", LOGGED_IN),
     ("sopsektoral_event_list", ()),  # the whole log
 ])
 def test_matrix_without_a_letter(cast, action, allowed):
     _check(cast, action, allowed)
+
+
+def test_an_items_history_is_read_by_officers_and_its_opd(cast, sent):
+    """sopsektoral_event_list with item_id: officers, and the members of the item's OPD."""
+    items = call_action("sopsektoral_item_list", letter_id=sent["id"], limit=10)["results"]
+    kesehatan = next(i for i in items if i["owner_org"] == cast.opd["id"])
+    perhubungan = next(i for i in items if i["owner_org"] == cast.other_opd["id"])
+    _check(cast, "sopsektoral_event_list", (*OFFICERS, "operator"), item_id=kesehatan["id"])
+    _check(cast, "sopsektoral_event_list", (*OFFICERS, "other_operator"), item_id=perhubungan["id"])
+    # Not a letter's own log.
+    _check(cast, "sopsektoral_event_list", OFFICERS, letter_id=sent["id"])
 
 
 def test_expired_assignment_gives_no_rights(cast, draft):

@@ -1,12 +1,16 @@
-"""The actions of logic/action/items.py: claims, the verification queue, an item's history."""
+"""The actions of logic/action/items.py: claims, the verification queue, an item's history
+(sopsektoral_event_list with item_id and sopsektoral_status_show's history: officers and the
+OPD asked)."""
 from __future__ import annotations
 
 import pytest
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.sopsektoral.model import LetterItem
 from ckanext.sopsektoral.tests.helpers import as_user, balikpapan_csv, by_title, submit_all, upload
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -71,7 +75,60 @@ class TestItemHistory:
         events = call_action("sopsektoral_event_list", as_user(cast.verifier), item_id=puskesmas["id"])
         assert [e["action"] for e in events] == ["item_submit", "item_return"]
         assert [e["action_label"] for e in events] == ["Submitted", "Returned for correction"]
-        with pytest.raises(tk.NotAuthorized):
-            call_action("sopsektoral_event_list", as_user(cast.operator), item_id=puskesmas["id"])
         with pytest.raises(tk.ObjectNotFound):
             call_action("sopsektoral_event_list", as_user(cast.verifier), item_id="no-such-item")
+
+    def test_the_opd_asked_reads_its_items_history(self, cast, sent):
+        """Members of the item's OPD (any capacity) read its events; other OPDs are refused, and
+        a letter's own log (internal notes of the approval chain) stays the officers'."""
+        submit_all(cast, sent["id"])
+        puskesmas = by_title(sent["id"], "Puskesmas")
+        call_action("sopsektoral_item_claim", as_user(cast.verifier), id=puskesmas["id"])
+        call_action("sopsektoral_item_return", as_user(cast.verifier), id=puskesmas["id"], note="Kode wilayah salah")
+        member = factories.User()
+        call_action("organization_member_create", id=cast.opd["id"], username=member["name"], role="member")
+        officer_view = call_action("sopsektoral_event_list", as_user(cast.verifier), item_id=puskesmas["id"])
+        for who in (cast.operator, member):
+            events = call_action("sopsektoral_event_list", as_user(who), item_id=puskesmas["id"])
+            assert events == officer_view
+            assert [e["action"] for e in events] == ["item_submit", "item_claim", "item_return"]
+            assert events[-1]["note"] == "Kode wilayah salah"
+            status = call_action("sopsektoral_status_show", as_user(who), id=puskesmas["dataset_id"])
+            assert [e["action"] for e in status["history"]] == ["item_submit", "item_claim", "item_return"]
+        trayek = by_title(sent["id"], "Trayek")
+        for who in (cast.other_operator, cast.user):
+            with pytest.raises(tk.NotAuthorized):
+                call_action("sopsektoral_event_list", as_user(who), item_id=puskesmas["id"])
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_event_list", as_user(cast.operator), item_id=trayek["id"])
+        # The dataset is private while collected: other OPDs do not see its status at all.
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_status_show", as_user(cast.other_operator), id=puskesmas["dataset_id"])
+        for key in ({"letter_id": sent["id"]}, {}):
+            with pytest.raises(tk.NotAuthorized):
+                call_action("sopsektoral_event_list", as_user(cast.operator), **key)
+        # Asking for their item within the letter still gives the item's events only.
+        within = call_action("sopsektoral_event_list", as_user(cast.operator), item_id=puskesmas["id"],
+                             letter_id=sent["id"])
+        assert within == officer_view
+
+    def test_published_data_shows_no_history_to_other_opds(self, cast, sent):
+        """Anyone who may see a published dataset sees its SOP status; its history only
+        officers and the OPD asked."""
+        submit_all(cast, sent["id"])
+        trayek = by_title(sent["id"], "Trayek")
+        call_action("sopsektoral_item_verify", as_user(cast.verifier), id=trayek["id"])
+        call_action("sopsektoral_item_publish", as_user(cast.verifier), id=trayek["id"])
+        for who in (cast.operator, cast.user, None):
+            status = call_action("sopsektoral_status_show", as_user(who), id=trayek["dataset_id"])
+            assert status["sop_status"] == "verified" and status["history"] == []
+        mine = call_action("sopsektoral_status_show", as_user(cast.other_operator), id=trayek["dataset_id"])
+        assert [e["action"] for e in mine["history"]] == ["item_submit", "item_verify", "item_publish"]
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_event_list", as_user(cast.operator), item_id=trayek["id"])
+
+    def test_items_of_a_letter_not_sent_have_no_history_for_the_opd(self, cast, draft):
+        item = model.Session.query(LetterItem).filter_by(letter_id=draft["id"], owner_org=cast.opd["id"]).first()
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_event_list", as_user(cast.operator), item_id=item.id)
+        assert call_action("sopsektoral_event_list", as_user(cast.drafter), item_id=item.id) == []

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.sopsektoral.model import Notification
 from ckanext.sopsektoral.tests.helpers import advance, as_user, assign, balikpapan_only, more_entries
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -207,7 +211,101 @@ class TestTurns:
                                        id=draft["id"])["available_actions"]
         assert show("second_approver") == ["sign" if cast.state(1) == cast.state(-1) else "initial", "return"]
         assert show("first_approver") == []
-        assert show("drafter") == []
+        assert show("drafter") == ["withdraw"]
+
+
+class TestWithdraw:
+    """The drafter takes a letter that awaits approval back to draft, before it is signed."""
+
+    def test_from_every_waiting_state_of_the_chain(self, cast, draft):
+        chain = cast.sop.approval_states
+        for index, state in enumerate(chain):
+            advance(cast, draft["id"], state)
+            shown = call_action("sopsektoral_letter_show", as_user(cast.drafter), id=draft["id"])
+            assert "withdraw" in shown["available_actions"]
+            assert len(shown["approvals"]) == index
+            letter = call_action("sopsektoral_letter_withdraw", as_user(cast.drafter), id=draft["id"],
+                                 note=f"Lampiran diganti ({index})")
+            assert letter["state"] == "draft"
+            assert letter["approvals"] == []  # the initials of that round no longer count
+            assert letter["awaiting_position"] == cast.sop.drafting.executor
+            event = call_action("sopsektoral_event_list", letter_id=draft["id"])[-1]
+            assert (event["action"], event["from_state"], event["to_state"]) == ("withdraw", state, "draft")
+            assert event["note"] == f"Lampiran diganti ({index})"
+            assert event["actor_name"] == cast.drafter["name"]
+            assert event["position"] in cast.sop.drafting.executors
+            assert event["action_label"] == "Withdrawn to draft"
+        # A second round goes through the whole chain again, from its first step.
+        letter = call_action("sopsektoral_letter_submit", as_user(cast.drafter), id=draft["id"])
+        assert letter["state"] == cast.state(0)
+        assert letter["approvals"] == []
+        if len(chain) > 1:  # the second step's approver is not on yet: the first initials again
+            second = "sign" if cast.sop.approvals[1].kind == "signature" else "initial"
+            with pytest.raises(tk.ValidationError):
+                call_action(f"sopsektoral_letter_{second}", as_user(cast.approvers[1]), id=draft["id"])
+        letter = advance(cast, draft["id"], "signed")
+        assert [a["position"] for a in letter["approvals"]] == [s.executor for s in cast.sop.approvals]
+        actions = [e["action"] for e in call_action("sopsektoral_event_list", letter_id=draft["id"])]
+        assert actions.count("withdraw") == len(chain)
+        assert actions.count("submit") == len(chain) + 1
+
+    def test_the_note_is_optional_and_an_edit_follows(self, cast, draft):
+        advance(cast, draft["id"], cast.state(-1))
+        letter = call_action("sopsektoral_letter_withdraw", as_user(cast.drafter), id=draft["id"])
+        assert letter["state"] == "draft"
+        assert call_action("sopsektoral_event_list", letter_id=draft["id"])[-1]["note"] is None
+        letter = call_action("sopsektoral_letter_update", as_user(cast.drafter), id=draft["id"], lampiran="2 berkas")
+        assert letter["revision"] == 2
+
+    @pytest.mark.parametrize("state", ["draft", "signed", "sent", "cancelled"])
+    def test_only_while_awaiting_approval(self, cast, draft, state):
+        if state == "cancelled":
+            call_action("sopsektoral_letter_cancel", as_user(cast.drafter), id=draft["id"])
+        elif state == "sent":
+            advance(cast, draft["id"], "signed")
+            call_action("sopsektoral_letter_send", as_user(cast.drafter), id=draft["id"])
+        else:
+            advance(cast, draft["id"], state)
+        shown = call_action("sopsektoral_letter_show", as_user(cast.drafter), id=draft["id"])
+        assert "withdraw" not in shown["available_actions"]
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("sopsektoral_letter_withdraw", as_user(cast.drafter), id=draft["id"], note="n")
+        assert "state" in err.value.error_dict
+        assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == state
+
+    @pytest.mark.parametrize("who", ["first_approver", "signer", "plt_signer", "verifier", "operator", "user"])
+    def test_only_the_drafting_steps_executors(self, cast, draft, who):
+        user = getattr(cast, who)
+        if user["name"] in {u["name"] for k, u in cast.holders.items() if k in cast.sop.drafting.executors}:
+            pytest.skip("this SOP file makes them a drafter")
+        advance(cast, draft["id"], cast.state(0))
+        shown = call_action("sopsektoral_letter_show", as_user(cast.sysadmin), id=draft["id"])
+        assert "withdraw" in shown["available_actions"]
+        with pytest.raises(tk.NotAuthorized):
+            call_action("sopsektoral_letter_withdraw", as_user(user), id=draft["id"])
+        assert call_action("sopsektoral_letter_show", id=draft["id"])["state"] == cast.state(0)
+        logged = call_action("sopsektoral_event_list", letter_id=draft["id"])
+        assert "withdraw" not in [e["action"] for e in logged]
+
+    def test_another_holder_of_the_drafting_position_may(self, cast, draft):
+        """Any holder of the drafting step's positions (as for editing and submitting)."""
+        several = [p for p in cast.sop.drafting.executors if cast.sop.position(p).several]
+        colleague = factories.User()
+        assign(colleague, cast.sop.drafting.executor, **({} if several else {"acting": "plh"}))
+        advance(cast, draft["id"], cast.state(0))
+        letter = call_action("sopsektoral_letter_withdraw", as_user(colleague), id=draft["id"])
+        assert letter["state"] == "draft"
+
+    def test_the_approvers_it_waited_on_are_told(self, cast, draft):
+        advance(cast, draft["id"], cast.state(-1))
+        call_action("sopsektoral_letter_withdraw", as_user(cast.drafter), id=draft["id"], note="Salah lampiran")
+        event = call_action("sopsektoral_event_list", letter_id=draft["id"])[-1]
+        told = model.Session.execute(sa.select(Notification.user_id).where(
+            Notification.event_seq == event["seq"])).scalars().all()
+        # The holders of the signature step's position: the signer and the acting (Plt.) signer.
+        assert set(told) == {cast.signer["id"], cast.plt_signer["id"]}
+        assert {n.kind for n in model.Session.query(Notification).filter_by(event_seq=event["seq"])} == {
+            "letter_withdraw"}
 
 
 class TestAwaitingMe:
