@@ -101,6 +101,23 @@ def test_letter_form_shows_field_errors(app, cast, daftar):
     assert 'name="_csrf_token"' in resp.body
 
 
+@pytest.mark.parametrize("year", ["99999", "1000", "١٢", "2026\x00", "9" * 40])
+def test_letter_form_with_a_year_out_of_range_is_a_form_error(app, cast, daftar, year):
+    resp = app.post(tk.url_for("sopsektoral.letter_new"), headers=_headers(cast.drafter),
+                    data={"subject": "Hal", "data_year": year})
+    assert resp.status_code == 200 and "error-explanation" in resp.body
+    resp = app.get(tk.url_for("sopsektoral.letter_new", data_year=year), headers=_headers(cast.drafter))
+    assert resp.status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", ["sopsektoral.letter_read", "sopsektoral.letter_edit",
+                                      "sopsektoral.item_read"])
+def test_an_id_that_cannot_be_one_is_a_bad_request(app, cast, endpoint):
+    resp = app.get(tk.url_for(endpoint, id="x" * 101), headers=_headers(cast.sysadmin))
+    assert resp.status_code == 400
+    assert "id: " in resp.body
+
+
 def test_return_needs_a_note_on_the_page(app, cast, draft):
     advance(cast, draft["id"], cast.state(0))
     url = tk.url_for("sopsektoral.letter_transition", id=draft["id"], transition="return")

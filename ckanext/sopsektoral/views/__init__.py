@@ -22,6 +22,7 @@ bp = Blueprint("sopsektoral", __name__, url_prefix="/sopsektoral")
 bp.before_request(common.before_request)
 bp.register_error_handler(tk.NotAuthorized, common.not_authorized)
 bp.register_error_handler(tk.ObjectNotFound, common.not_found)
+bp.register_error_handler(tk.ValidationError, common.bad_request)
 
 # (rule, view, methods); a view's name is its endpoint: url_for("sopsektoral.<name>").
 _ROUTES = (

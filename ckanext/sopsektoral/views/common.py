@@ -74,6 +74,12 @@ def not_found(error: tk.ObjectNotFound) -> Any:
     return error_page(404, tk._("Not found"), str(error) or tk._("Not found"))
 
 
+def bad_request(error: tk.ValidationError) -> Any:
+    """An input that no action takes and the view did not turn into a form error
+    (e.g. an id in the address that cannot be one): 400 with what is wrong, not a server error."""
+    return error_page(400, tk._("Bad request"), "; ".join(form_errors(error)[1]) or tk._("Bad request"))
+
+
 def login_first() -> Any:
     """The login page, coming back here after, for a visitor not logged in; None otherwise."""
     if not tk.current_user.is_authenticated:

@@ -54,8 +54,10 @@ def _render_letter_form(data: dict[str, Any], errors: dict[str, Any], summary: l
                         letter: dict[str, Any] | None = None) -> str:
     year = data.get("data_year") or (letter or {}).get("data_year")
     entries: list[dict[str, Any]] = []
-    if str(year).isdigit():
-        entries = action("daftar_data_list", {"year": int(year), "limit": 1000})["results"]
+    try:  # the entries of the year typed, if it is one (the form says what is wrong with it)
+        entries = action("daftar_data_list", {"year": str(year), "limit": 1000})["results"] if year else []
+    except tk.ValidationError:
+        pass
     by_org: dict[str, dict[str, Any]] = {}
     for entry in entries:
         by_org.setdefault(entry["owner_org"], {

@@ -459,11 +459,19 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _received(text: str) -> str:
+    """What the server reads of ``text`` sent in a form or a query string: the same, but a lone
+    surrogate (the bytes a client sends for it are not UTF-8) becomes replacement characters."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _form_value(value: Any) -> Any:
+    """``value`` as a multipart form field: strings as they are, lists of strings as repeated
+    fields, anything else as JSON."""
     if isinstance(value, str):
-        return value
+        return _received(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
+        return [_received(v) for v in value]
     return json.dumps(value)
 
 
@@ -507,6 +515,8 @@ def http_call(client: Any, portal: Portal, role: str, action: str, data: dict[st
     before = fingerprint(portal.tables)
     model.Session.remove()
     ckans = None  # the status CKAN or werkzeug answers with before the action runs, if they do
+    if method == "GET" or any(isinstance(v, FileStorage) for v in data.values()):
+        data = {_received(k): v for k, v in data.items()}  # the names the errors will name
     if method == "GET":
         response = client.get(url, query_string=_query(data), headers=headers)
     elif any(isinstance(v, FileStorage) for v in data.values()):

@@ -132,3 +132,11 @@ class TestItemHistory:
         with pytest.raises(tk.NotAuthorized):
             call_action("sopsektoral_event_list", as_user(cast.operator), item_id=item.id)
         assert call_action("sopsektoral_event_list", as_user(cast.drafter), item_id=item.id) == []
+
+
+@pytest.mark.parametrize("paging", [{"offset": 10**30}, {"offset": -1}, {"limit": 1001}, {"limit": "12abc"},
+                                    {"offset": 1.5}, {"limit": True}])
+def test_paging_out_of_bounds_is_a_field_error(cast, paging):
+    with pytest.raises(tk.ValidationError) as err:
+        call_action("sopsektoral_item_list", as_user(cast.verifier), **paging)
+    assert list(err.value.error_dict) == list(paging)

@@ -52,3 +52,10 @@ class TestOfficers:
         with pytest.raises(tk.ValidationError) as err:
             call_action("sopsektoral_officer_assign", **data)
         assert field in err.value.error_dict
+
+
+@pytest.mark.parametrize("on_date", ["99999-12-31", "0001-01-01", "2026-02-30", 10**30, ["2026-01-01"]])
+def test_a_day_that_cannot_be_is_a_field_error(cast, on_date):
+    with pytest.raises(tk.ValidationError) as err:
+        call_action("sopsektoral_officer_list", as_user(cast.drafter), on_date=on_date)
+    assert list(err.value.error_dict) == ["on_date"]
