@@ -20,6 +20,8 @@ __all__ = ["bp"]
 bp = Blueprint("sopsektoral", __name__, url_prefix="/sopsektoral")
 
 bp.before_request(common.before_request)
+# For every request of the portal, the action API's included.
+bp.before_app_request(api.refuse_deep_json)
 bp.register_error_handler(tk.NotAuthorized, common.not_authorized)
 bp.register_error_handler(tk.ObjectNotFound, common.not_found)
 bp.register_error_handler(tk.ValidationError, common.bad_request)

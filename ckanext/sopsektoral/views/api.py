@@ -96,3 +96,49 @@ def api_page() -> str:
                  operations=[o for o in ref["operations"] if o["tag"] == tag["name"]])
             for tag in ref["tags"]]
     return tk.render("sopsektoral/api.html", {"ref": ref, "tags": tags})
+
+
+# How deep a JSON body sent to the action API may nest. CKAN reads the body with the
+# recursive json module before any action runs: a body nested deeper than Python's recursion
+# limit raised RecursionError there, a server error. No action takes more than a few levels.
+MAX_JSON_DEPTH = 100
+
+
+def refuse_deep_json() -> Any:
+    """Before CKAN reads an API request's body: one nested deeper than ``MAX_JSON_DEPTH`` is
+    answered as CKAN answers a body it cannot read (400, a JSON string saying why)."""
+    request = tk.request
+    if request.method != "POST" or "/api/" not in request.path \
+            or request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return None
+    body = request.get_data(cache=True)  # cached: CKAN reads the same bytes afterwards
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH or _depth(body) <= MAX_JSON_DEPTH:
+        return None
+    error = tk._("JSON Error: {error}").format(
+        error=tk._("nested deeper than {depth} levels").format(depth=MAX_JSON_DEPTH))
+    return Response(json.dumps(f"{tk._('Bad request')} - {error}"), status=400, mimetype="application/json")
+
+
+def _depth(body: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (up to just past the limit)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    break
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest

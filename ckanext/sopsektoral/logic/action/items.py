@@ -227,7 +227,8 @@ def sopsektoral_item_claim(context: Context, data_dict: DataDict) -> dict[str, A
 
     :param id: the item's id
     :type id: string
-    :param user: who gets it (optional; default the caller; empty string releases it)
+    :param user: who gets it, by id or name (optional; default the caller; an empty string or null
+        releases it)
     :type user: string
     :returns: the item
     :rtype: dict
