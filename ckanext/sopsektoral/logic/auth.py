@@ -123,7 +123,8 @@ def sopsektoral_daftar_data_update(context: Context, data_dict: DataDict) -> Aut
 
 
 def sopsektoral_daftar_data_delete(context: Context, data_dict: DataDict) -> AuthResult:
-    return _right(context, "import_daftar_data", tk._("Only the {positions} may change the Daftar Data"))
+    # The same rule as correcting an entry.
+    return sopsektoral_daftar_data_update(context, data_dict)
 
 
 def sopsektoral_letter_create(context: Context, data_dict: DataDict) -> AuthResult:
