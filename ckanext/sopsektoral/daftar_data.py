@@ -385,7 +385,12 @@ def check_changes(session: Any, entry: DaftarData, changes: dict[str, Any]) -> d
             try:
                 out["dataset_name"] = columns.dataset(name, identity["owner_org"])
             except tk.Invalid as err:
-                errors["dataset_name"] = [err.error]
+                if "dataset_name" in texts:
+                    errors["dataset_name"] = [err.error]
+                else:  # the OPD moved away from the entry's dataset: the field sent is at fault
+                    errors["owner_org"] = [tk._(
+                        "The entry's dataset belongs to its present OPD: give the new OPD's "
+                        "dataset_name too, or an empty one")]
     metadata = dict(entry.metadata_fields or {})
     for column in METADATA_COLUMNS:
         if column not in texts:

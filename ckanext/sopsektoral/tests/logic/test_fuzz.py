@@ -634,10 +634,19 @@ def test_several_items_are_verified_and_published_all_or_none(fresh):
     left the earlier ones verified (published), in the tables and in the search index: CKAN's
     ``search.rebuild`` committed each item's transition, and publishing committed its dataset."""
     sysadmin = as_user(fresh.cast.sysadmin)
+
+    def first(listed: list[dict[str, Any]], wanted: Any) -> dict[str, Any] | None:
+        return next((i for i in listed if wanted(i)), None)
+
+    wanted = (lambda i: "verify" in i["available_actions"], lambda i: "publish" in i["available_actions"],
+              lambda i: i["state"] == REQUESTED)
     listed = call_action("sopsektoral_item_list", sysadmin, limit=1000)["results"]
-    verifiable = next(i for i in listed if "verify" in i["available_actions"])
-    publishable = next(i for i in listed if "publish" in i["available_actions"])
-    stuck = next(i for i in listed if i["state"] == REQUESTED)
+    if None in [first(listed, w) for w in wanted]:  # earlier tests of the module moved them along
+        fresh.batch()
+        model.Session.remove()
+        listed = call_action("sopsektoral_item_list", sysadmin, limit=1000)["results"]
+    verifiable, publishable, stuck = (first(listed, w) for w in wanted)
+    assert verifiable and publishable and stuck
 
     def indexed(item: dict[str, Any]) -> dict[str, Any]:
         return call_action("package_search", include_private=True, fq=f'id:"{item["dataset_id"]}"')["results"][0]

@@ -90,7 +90,7 @@ class TestUpdate:
         # Moving the entry to another OPD checks its dataset again.
         with pytest.raises(tk.ValidationError) as err:
             call_action("sopsektoral_daftar_data_update", as_user(editor), id=entry["id"], owner_org="dinas-kesehatan")
-        assert list(err.value.error_dict) == ["dataset_name"]
+        assert list(err.value.error_dict) == ["owner_org"]  # the field sent, not one the client left alone
         moved = call_action("sopsektoral_daftar_data_update", as_user(editor), id=entry["id"],
                             owner_org="dinas-kesehatan", dataset_name=theirs["name"])
         assert moved["dataset_name"] == theirs["name"]
