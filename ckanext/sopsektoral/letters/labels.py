@@ -38,5 +38,10 @@ def transition_label(name: str) -> str:
         "item_verify": tk._("Verified"),
         "item_claim": tk._("Claimed"),
         "item_publish": tk._("Published"),
+        "daftar_data_import": tk._("Daftar Data imported"),
+        "daftar_data_update": tk._("Daftar Data entry corrected"),
+        "daftar_data_delete": tk._("Daftar Data entry deleted"),
+        "officer_assign": tk._("Position assigned"),
+        "officer_revoke": tk._("Position assignment revoked"),
     }
     return labels.get(name, name)

@@ -60,6 +60,7 @@ class TestUpdate:
         logged = _events("daftar_data_update")
         assert len(logged) == 2
         assert logged[0]["actor_name"] == editor["name"]
+        assert logged[0]["action_label"] == "Daftar Data entry corrected"  # a label, not the code name
         assert logged[0]["position"] in cast.sop.holders_of("import_daftar_data")
         assert entry["id"] in logged[0]["note"] and "changed=metadata_fields" in logged[0]["note"]
 
@@ -216,6 +217,7 @@ class TestAskedForBefore:
                 call_action(f"sopsektoral_daftar_data_{action}", as_user(editor), id=entry["id"], **data)
         logged = _events("daftar_data_delete")
         assert len(logged) == 1 and "kept_for_history=true" in logged[0]["note"]
+        assert logged[0]["action_label"] == "Daftar Data entry deleted"
         # Importing it again restores it (the same entry, so its history stays whole).
         result = call_action("sopsektoral_daftar_data_import", as_user(editor), rows=[
             {"tahun": 2026, "opd": "dinas-perhubungan", "judul_data": "Jumlah Halte", "satuan": "halte"}])
