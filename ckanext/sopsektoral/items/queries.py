@@ -88,8 +88,9 @@ def query_items(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, 
         "title": [LetterItem.title],
         "state": [LetterItem.state, current_deadline.asc().nulls_last()],
     }[filters.get("sort") or "deadline"]
+    # The id last: pages stay disjoint and complete when many items tie (exports page through all).
     rows = model.Session.execute(
-        base.order_by(*order).limit(filters.get("limit", 50)).offset(filters.get("offset", 0))
+        base.order_by(*order, LetterItem.id).limit(filters.get("limit", 50)).offset(filters.get("offset", 0))
     ).all()
     return count, dictize_items(context, rows)
 

@@ -98,7 +98,7 @@ def find(context: dict[str, Any], filters: dict[str, Any]) -> tuple[int, list[Le
         sa.select(sa.func.count()).select_from(Letter).where(*conditions)
     ).scalar_one()
     letters = list(model.Session.execute(
-        sa.select(Letter).where(*conditions).order_by(Letter.modified.desc())
+        sa.select(Letter).where(*conditions).order_by(Letter.modified.desc(), Letter.id)
         .limit(filters["limit"]).offset(filters["offset"])
     ).scalars())
     return count, letters

@@ -129,7 +129,7 @@ def sopsektoral_daftar_data_list(context: Context, data_dict: DataDict) -> dict[
     ).scalar_one()
     entries = list(model.Session.execute(
         sa.select(DaftarData).where(*conditions)
-        .order_by(DaftarData.year.desc(), DaftarData.owner_org, DaftarData.title)
+        .order_by(DaftarData.year.desc(), DaftarData.owner_org, DaftarData.title, DaftarData.id)
         .limit(data["limit"]).offset(data["offset"])
     ).scalars())
     return {"count": count, "results": dictization.daftar_data_list_dict(entries)}
