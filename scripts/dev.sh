@@ -100,7 +100,7 @@ venv() {
         # the newest schemathesis wants a newer pytest than CKAN 2.10 and 2.11 pin, and pip
         # then picks the schemathesis that works with it.
         "$VENV/bin/pip" freeze | grep -i '^pytest==' >"$VENV/ckan-pins.txt"
-        "$VENV/bin/pip" install -q -c "$VENV/ckan-pins.txt" -e "$ROOT[test,contract]"
+        "$VENV/bin/pip" install -q -c "$VENV/ckan-pins.txt" -e "$ROOT[test,contract,browser]"
     } >>"$LOGS/pip-$CKAN_VERSION.log" 2>&1 || { tail -n 30 "$LOGS/pip-$CKAN_VERSION.log" >&2; die "pip install failed"; }
     compile_catalogs
     echo "$want" >"$stamp"
@@ -272,8 +272,21 @@ prepare_test_ini() {
         || { tail -n 30 "$LOGS/$purpose-db-init.log" >&2; die "ckan db init failed"; }
 }
 
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright's Python package
+# (the "browser" extra); Playwright's own browser download is never used.
+ensure_chromium() {
+    # SOPSEKTORAL_CHROMIUM: another Chromium binary, not installed here.
+    if [ -n "${SOPSEKTORAL_CHROMIUM:-}" ] || [ -x /usr/bin/chromium ]; then return 0; fi
+    if [ "$(id -u)" = 0 ]; then
+        apt_install chromium
+    else
+        say "no Chromium: the browser tests are skipped (sudo apt-get install -y chromium)"
+    fi
+}
+
 run_tests() {
     prepare_test_ini "$TEST_PURPOSE"
+    ensure_chromium
     say "running the test suite on CKAN $CKAN_VERSION"
     python -m pytest "$@"
 }
@@ -430,7 +443,8 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
     venv) venv ;;
-    services) venv; services "${1:-test}" ;;
+    # Chromium here too: CI's lanes then run the tests side by side without two apt-gets at once.
+    services) venv; services "${1:-test}"; [ "${1:-test}" != test ] || ensure_chromium ;;
     test-env) service_env test ;;
     demo-env) service_env demo ;;
     test) run_tests "$@" ;;

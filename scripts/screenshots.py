@@ -63,7 +63,6 @@ Datasets from before the extension (docs/schema.md):
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shlex
@@ -76,6 +75,9 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
+
+# One way to shrink a screenshot, shared with the browser tests.
+from ckanext.sopsektoral.tests.browser.browsing import shrink
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -129,20 +131,6 @@ def bootstrap_admin_token(ini: str, user: str) -> str:
     if not lines:
         raise SystemExit(f"`ckan user token add` printed nothing:\n{out.stderr}")
     return lines[-1]
-
-
-def shrink(path: Path) -> None:
-    """Reduce a screenshot to 256 colours (UI pages lose nothing visible)."""
-    try:
-        from PIL import Image
-    except ImportError:
-        return
-    with Image.open(path) as image:
-        reduced = image.convert("RGB").quantize(colors=256, dither=Image.Dither.NONE)
-    buffer = io.BytesIO()
-    reduced.save(buffer, format="PNG", optimize=True)
-    if buffer.tell() < path.stat().st_size:
-        path.write_bytes(buffer.getvalue())
 
 
 class Shooter:

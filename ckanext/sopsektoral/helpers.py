@@ -5,8 +5,10 @@ import datetime as dt
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 
 from ckanext.sopsektoral import access, readiness, sop
+from ckanext.sopsektoral.datasets import status
 from ckanext.sopsektoral.letters.labels import state_label, transition_label
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "sopsektoral_field_label",
     "sopsektoral_is_officer",
     "sopsektoral_may",
+    "sopsektoral_sop_office",
     "sopsektoral_text",
     "sopsektoral_event_label",
     "sopsektoral_event_note",
@@ -29,12 +32,19 @@ __all__ = [
     "sopsektoral_format_datetime",
     "sopsektoral_periods",
     "sopsektoral_pending_migration",
+    "sopsektoral_user_name",
+    "sopsektoral_open_item",
 ]
 
 
 def sopsektoral_sop_steps() -> list[sop.Step]:
     """The SOP table's rows: drafting, the approval chain, collection, verification, correction."""
     return list(sop.current().table)
+
+
+def sopsektoral_sop_office() -> str:
+    """The office that runs the SOP (its SOP file's ``office``), in the user's language."""
+    return sop.text(sop.current().office)
 
 
 def sopsektoral_text(value: sop.Text | None) -> str:
@@ -125,7 +135,7 @@ def sopsektoral_event_label(action: str, event: dict[str, Any] | None = None) ->
         if not holder:
             return tk._("Claim released")
         if holder != event.get("actor_name"):
-            return tk._("Assigned to {user}").format(user=holder)
+            return tk._("Assigned to {user}").format(user=sopsektoral_user_name(holder))
     return transition_label(action)
 
 
@@ -196,3 +206,31 @@ def sopsektoral_pending_migration() -> str | None:
     if not (tk.current_user.is_authenticated and tk.current_user.sysadmin) or readiness.ready():
         return None
     return readiness.command()
+
+
+def sopsektoral_user_name(name: str | None) -> str:
+    """A user's display name (their full name, else their login) for a login
+    name, as the pages show people ("Diajukan oleh Budi Santoso", not "op-dinkes");
+    a name no user has any more is shown as it is."""
+    if not name:
+        return ""
+    user = model.User.get(name)
+    return user.display_name if user else name
+
+
+def sopsektoral_open_item(pkg: dict[str, Any]) -> dict[str, Any] | None:
+    """For the dataset page: the request of this dataset that waits on its OPD
+    (requested or returned) and that the logged-in user may submit, so that the
+    dataset and resource pages lead back to "Submit for verification"."""
+    if not tk.current_user.is_authenticated or not pkg.get("sop_status") or not readiness.ready():
+        return None
+    if pkg.get("sop_status") not in ("requested", "returned"):
+        return None
+    row = status.current_item(pkg["id"])
+    if row is None:
+        return None
+    try:
+        item = tk.get_action("sopsektoral_item_show")({"user": tk.current_user.name}, {"id": row[0].id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return None
+    return item if "submit" in item["available_actions"] else None

@@ -10,9 +10,16 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.sopsektoral import access, readiness, sop
+from ckanext.sopsektoral import access, js_translations, readiness, sop
 from ckanext.sopsektoral.datasets import permissions, status
 from ckanext.sopsektoral.logic import action, auth
+
+# CKAN's option (2.10+) and its default: where a user lands after logging in.
+ROUTE_AFTER_LOGIN = "ckan.auth.route_after_login"
+CKAN_ROUTE_AFTER_LOGIN = "dashboard.datasets"
+# CKAN's option (2.10+) and its default: the style of the avatars fetched from gravatar.com.
+GRAVATAR_DEFAULT = "ckan.gravatar_default"
+CKAN_GRAVATAR_DEFAULT = "identicon"
 
 
 def _actions() -> dict[str, Any]:
@@ -44,6 +51,14 @@ class SopsektoralPlugin(permissions.PermissionLabels, DefaultTranslation, p.Sing
     def update_config(self, config_: CKANConfig) -> None:
         tk.add_template_directory(config_, "templates")
         tk.add_resource("assets", "sopsektoral")
+        # After logging in, each user lands on their tasks (the inbox), not on CKAN's
+        # dashboard, unless the portal chose another route (docs/installation.md, Options).
+        if config_.get(ROUTE_AFTER_LOGIN) in (None, "", CKAN_ROUTE_AFTER_LOGIN):
+            config_[ROUTE_AFTER_LOGIN] = "sopsektoral.inbox"
+        # Avatars from the portal itself, not from gravatar.com: a portal without internet shows
+        # no broken image (CKAN's own placeholder instead), unless the portal chose a gravatar style.
+        if config_.get(GRAVATAR_DEFAULT) in (None, "", CKAN_GRAVATAR_DEFAULT):
+            config_[GRAVATAR_DEFAULT] = "disabled"
 
     # IConfigurable
 
@@ -51,6 +66,8 @@ class SopsektoralPlugin(permissions.PermissionLabels, DefaultTranslation, p.Sing
         # The SOP file is read and checked when the plugin loads: a portal does not start with
         # a broken one, and the error names every problem by its key (sop/loader.py).
         sop.reload()
+        # The dialogs of CKAN's JavaScript, in the portal's language (js_translations.py).
+        js_translations.build()
 
     # IPackageController
 

@@ -96,8 +96,8 @@ def dataset_for_item(item: LetterItem, entry: DaftarData, year: int) -> None:
         "private": True,
         "tahun_data": str(year),
         "klasifikasi_akses": metadata.pop("klasifikasi_akses", "publik"),
-        "notes": tk._("Requested by letter {number} (SK Daftar Data {year}).").format(
-            number=item_letter_number(item), year=year),
+        # No description is stored for the OPD to replace: the dataset page says, in the reader's
+        # language, which letter requested it (templates/scheming/package/read.html).
         **metadata,
     })
 
@@ -107,11 +107,6 @@ def _inherited_metadata(previous: model.Package | None) -> dict[str, Any]:
         return {}
     shown = tk.get_action("package_show")({"ignore_auth": True}, {"id": previous.id})
     return {k: shown[k] for k in INHERITED_FIELDS if shown.get(k) not in (None, "", [])}
-
-
-def item_letter_number(item: LetterItem) -> str:
-    letter = model.Session.get(Letter, item.letter_id)
-    return (letter.number or "") if letter else ""
 
 
 def send_items(letter_id: str, progress: Any = None) -> int:

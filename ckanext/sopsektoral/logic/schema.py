@@ -312,8 +312,9 @@ ACTIONS: dict[str, dict[str, Param]] = {
         "acting": Param("string", enum=("plt", "plh", "")),
         "valid_from": Param("date"),
         "valid_until": Param("date", validators=("sopsektoral_validity",)),
-        "nip": Param("string", max_length=18, pattern=r"\d{18}"),
-        "rank": Param("string", max_length=100),
+        # A civil servant's NIP: 18 digits. A pangkat/golongan such as "Pembina Tk. I (IV/b)".
+        "nip": Param("string", max_length=18, pattern=r"[0-9]{18}"),
+        "rank": Param("string", max_length=60, pattern=r"[A-Za-z0-9][A-Za-z0-9 .,/()'-]*"),
     },
     "sopsektoral_officer_list": {
         "position": Param("string", enum=_positions),

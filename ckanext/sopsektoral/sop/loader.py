@@ -155,10 +155,6 @@ class _Reader:
             for only in ("kind", "state", "state_label"):
                 if only in data:
                     self.problem(f"{where}.{only}", "only approval steps have it")
-        output = data.get("output", "")
-        if not isinstance(output, str):
-            self.problem(f"{where}.output", "must be a text")
-            output = ""
         return Step(
             key=key,
             number=number,
@@ -166,7 +162,7 @@ class _Reader:
             time=self.time(data.get("time"), f"{where}.time", required=timed),
             label=self.text(data.get("label"), f"{where}.label", required=timed) or Text(key, key),
             inputs=self.strings(data.get("inputs"), f"{where}.inputs"),
-            output=output,
+            output=self.text(data.get("output"), f"{where}.output", required=False),
             note=self.text(data.get("note"), f"{where}.note", required=False),
             per_item=per_item,
             kind=kind,

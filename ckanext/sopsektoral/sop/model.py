@@ -71,7 +71,7 @@ class Step:
     time: dt.timedelta | None
     label: Text
     inputs: tuple[str, ...] = ()
-    output: str = ""
+    output: Text | None = None
     note: Text | None = None
     per_item: bool = False
     kind: str | None = None  # approvals: initial or signature

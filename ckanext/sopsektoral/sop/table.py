@@ -45,7 +45,7 @@ def markdown(sop: Sop, lang: str = "en") -> str:
         if step is sop.collection:
             per = " per data item" if step.per_item else " per letter"
         out.append(f"| {step.number or '—'} | `{step.key}` | {step.label.get(lang)} | {_executors(step)} | "
-                   f"{duration(step.time)}{per} | {step.output} |")
+                   f"{duration(step.time)}{per} | {step.output.get(lang) if step.output else ''} |")
     for related_number, title in sop.related:
         out += ["", f"Related: {title.get(lang)} ({related_number})."]
     out += [

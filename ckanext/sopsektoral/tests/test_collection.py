@@ -517,11 +517,17 @@ class TestCheckMessagesInTheReadersLanguage:
         model.Session.expire_all()
         stored = {r["key"]: r for r in model.Session.get(LetterItem, item["id"]).check_results}["structure"]
         missing = next(d for d in stored["details"] if isinstance(d, dict) and d["params"].get("column"))
-        assert missing["message_id"] == "{table}: {title} (row {row}, column {column}): {error}"
+        assert missing["message_id"] == "{table}: row {row} has no cell for column {column}"
         assert missing["params"]["table"] == "rusak.csv"
         assert (missing["params"]["row"], missing["params"]["column"]) == (3, "jumlah")
         shown = self._api(app, cast, item, "/en")["structure"]["details"]
-        assert any(d.startswith("rusak.csv: ") and "(row 3, column jumlah)" in d for d in shown)
+        assert "rusak.csv: row 3 has no cell for column jumlah" in shown
+        assert "rusak.csv: row 4 is empty" in shown
+        # In Indonesian, frictionless's English titles ("Missing Cell", "Blank Row") are not shown.
+        shown = self._api(app, cast, item, "")["structure"]["details"]
+        assert "rusak.csv: baris 3 tidak berisi sel untuk kolom jumlah" in shown
+        assert "rusak.csv: baris 4 kosong" in shown
+        assert not any("Cell" in d or "Row" in d for d in shown)
 
 
 def test_the_whole_sop_from_daftar_data_to_published_data(cast):

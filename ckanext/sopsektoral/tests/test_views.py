@@ -63,8 +63,8 @@ def test_letter_page_shows_buttons_for_the_position_whose_turn_it_is(app, cast, 
     assert actions == {"sign" if cast.state(1) == cast.state(-1) else "initial", "return"}
     assert all(f.find("input", attrs={"name": "_csrf_token"}) for f in page.select("form[method=post]"))
     assert "Dinas Kesehatan" in page.text and "Jumlah Puskesmas menurut Kecamatan" in page.text
-    # The timeline shows who initialled, in which position.
-    assert cast.first_approver["name"] in page.text
+    # The timeline shows who initialled (by their name, not their login), in which position.
+    assert cast.first_approver["fullname"] in page.text
 
     other = BeautifulSoup(app.get(url, headers=_headers(cast.first_approver)).body, "html.parser")
     assert other.select("form.sopsektoral-transition") == []
@@ -115,7 +115,7 @@ def test_letter_form_with_a_year_out_of_range_is_a_form_error(app, cast, daftar,
 def test_an_id_that_cannot_be_one_is_a_bad_request(app, cast, endpoint):
     resp = app.get(tk.url_for(endpoint, id="x" * 101), headers=_headers(cast.sysadmin))
     assert resp.status_code == 400
-    assert "id: " in resp.body
+    assert "ID: " in resp.body  # the field by its label
 
 
 def test_return_needs_a_note_on_the_page(app, cast, draft):
@@ -294,7 +294,7 @@ def test_letter_timeline_shows_the_items_events(app, cast, draft):
     labels = [li.strong.text for li in recent]
     assert labels[:2] == ["Verified", "Verified"] and "Returned for correction" in labels
     assert "Claim released" in labels and "Claimed" in labels
-    assert f"Assigned to {cast.verifier['name']}" in labels
+    assert f"Assigned to {cast.verifier['fullname']}" in labels
     first = recent[0]
     assert first.a["href"].endswith(tk.url_for("sopsektoral.item_read", id=first.a["href"].rsplit("/", 1)[-1]))
     assert first.a.text in {i["title"] for i in items}
@@ -357,7 +357,7 @@ def test_section_head_assigns_and_releases_on_the_workbench(app, cast, draft):
     assert page.select_one("option[selected]")["value"] == cast.verifier["name"]
     release = [f for f in page.select("form.sopsektoral-assign")
                if f.find("input", attrs={"name": "user", "value": ""})]
-    assert len(release) == 1 and cast.verifier["name"] in release[0].button.text
+    assert len(release) == 1 and cast.verifier["fullname"] in release[0].button.text
     app.post(claim_url, headers=_headers(cast.drafter), data={"user": ""})
     assert call_action("sopsektoral_item_show", id=item["id"])["claimed_by"] is None
     # The sysadmin assigns too.

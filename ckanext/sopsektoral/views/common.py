@@ -87,13 +87,47 @@ def login_first() -> Any:
     return None
 
 
+def field_label(field: str) -> str:
+    """The label of an input field in the user's language, for error messages
+    ("Catatan: Isian kosong", not "note: Isian kosong"): the forms' fields,
+    else the dataset schema's (for errors of CKAN's dataset actions)."""
+    labels = {
+        "note": tk._("Note"),
+        "upload": tk._("File"),
+        "user": tk._("User"),
+        "private": tk._("Visibility"),
+        "privat": tk._("Visibility"),
+        "id": tk._("ID"),
+        "ids": tk._("Data items"),
+        "items": tk._("Data items"),
+        "checklist": tk._("Satu Data checklist"),
+        "subject": tk._("Subject (Hal)"),
+        "body": tk._("Letter text"),
+        "data_year": tk._("Data year"),
+        "year": tk._("Data year"),
+        "sifat": tk._("Nature (Sifat)"),
+        "lampiran": tk._("Attachments (Lampiran)"),
+        "tembusan": tk._("Copies to (Tembusan), one per line"),
+        "position": tk._("Position"),
+        "acting": tk._("Held as"),
+        "valid_from": tk._("From"),
+        "valid_until": tk._("Until"),
+        "nip": tk._("NIP"),
+        "rank": tk._("Rank (pangkat/golongan)"),
+        "owner_org": tk._("OPD"),
+        "q": tk._("Search"),
+    }
+    return labels[field] if field in labels else tk.h.sopsektoral_field_label(field)
+
+
 def form_errors(error: tk.ValidationError) -> tuple[dict[str, Any], list[str]]:
-    """An action's field errors, and a summary of them to show above the form."""
+    """An action's field errors, and a summary of them to show above the form,
+    each with its field's label in the user's language."""
     errors = error.error_dict if isinstance(error.error_dict, dict) else {}
     summary = []
     for field, messages in errors.items():
         for message in messages if isinstance(messages, list) else [messages]:
-            summary.append(f"{field}: {message}" if field not in ("rows", "state") else str(message))
+            summary.append(f"{field_label(field)}: {message}" if field not in ("rows", "state") else str(message))
     return errors, summary
 
 

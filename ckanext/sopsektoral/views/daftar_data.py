@@ -9,6 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.sopsektoral.views.common import (
     action,
     context,
+    field_label,
     form_errors,
     login_first,
     organizations,
@@ -79,7 +80,8 @@ def _errors(error: tk.ValidationError) -> tuple[dict[str, Any], list[str]]:
     that holds the entry: it is shown as it is)."""
     errors, summary = form_errors(error)
     held = errors.get("id") or []
-    return errors, [*held, *(m for m in summary if not m.startswith("id: "))]
+    labelled = f"{field_label('id')}: "
+    return errors, [*held, *(m for m in summary if not m.startswith(labelled))]
 
 
 def daftar_data_edit(id: str) -> Any:
@@ -112,7 +114,10 @@ def daftar_data_edit(id: str) -> Any:
 
 
 def daftar_data_delete(id: str) -> Any:
-    """Delete one entry (POST, after the page's confirmation)."""
+    """Delete one entry (POST, after the page's confirmation); a GET shows the
+    entry's page, whose button deletes it."""
+    if tk.request.method != "POST":
+        return tk.redirect_to("sopsektoral.daftar_data_edit", id=id)
     try:
         result = action("daftar_data_delete", {"id": id})
     except tk.ValidationError as err:

@@ -75,6 +75,8 @@ def queue() -> Any:
 
 
 def queue_bulk() -> Any:
+    if tk.request.method != "POST":  # the queue is where the bulk actions are chosen
+        return tk.redirect_to("sopsektoral.queue")
     ids = tk.request.form.getlist("ids")
     name = tk.request.form.get("action")
     if name not in BULK_ACTIONS or not ids:
@@ -89,7 +91,12 @@ def queue_bulk() -> Any:
     except tk.ValidationError as err:
         flash_errors(err)
     else:
-        tk.h.flash_success(tk.ungettext("{n} item done", "{n} items done", len(ids)).format(n=len(ids)))
+        n = len(ids)
+        tk.h.flash_success({
+            "claim": tk.ungettext("You took {n} data item to verify.", "You took {n} data items to verify.", n),
+            "verify": tk.ungettext("{n} data item was verified.", "{n} data items were verified.", n),
+            "publish": tk.ungettext("{n} dataset was published.", "{n} datasets were published.", n),
+        }[name].format(n=n))
     return tk.redirect_to(tk.request.form.get("came_from") or tk.url_for("sopsektoral.queue"))
 
 
@@ -125,6 +132,8 @@ def item_read(id: str) -> str:
 def item_transition(id: str, transition: str) -> Any:
     if transition not in ITEM_ACTIONS:
         raise tk.ObjectNotFound(tk._("Not found"))
+    if tk.request.method != "POST":  # the item's page, whose buttons do it
+        return tk.redirect_to("sopsektoral.item_read", id=id)
     form = tk.request.form
     data: dict[str, Any] = {"id": id}
     if form.get("note", "").strip() or transition == "return":
@@ -138,6 +147,28 @@ def item_transition(id: str, transition: str) -> Any:
     except tk.ValidationError as err:
         flash_errors(err)
     else:
-        tk.h.flash_success(tk._("Done. The data item is now: {state}.").format(state=item["state_label"]))
+        tk.h.flash_success(done_message(transition, item, data.get("user")))
     return tk.redirect_to(form.get("came_from") or tk.url_for("sopsektoral.item_read", id=id))
+
+
+def done_message(transition: str, item: dict[str, Any], user: str | None = None) -> str:
+    """What the transition did, in words ("You took X to verify"), then the item's state."""
+    title = item["title"]
+    if transition == "claim":
+        holder = item.get("claimed_by")
+        if not holder:
+            done = tk._("The claim on {title} was released.").format(title=title)
+        elif holder == tk.current_user.name:
+            done = tk._("You took {title} to verify.").format(title=title)
+        else:
+            done = tk._("{title} was assigned to {user}.").format(
+                title=title, user=tk.h.sopsektoral_user_name(holder))
+    else:
+        done = {
+            "submit": tk._("{title} was submitted for verification."),
+            "verify": tk._("{title} was verified."),
+            "return": tk._("{title} was returned to the OPD for correction."),
+            "publish": tk._("The dataset {title} was published."),
+        }[transition].format(title=title)
+    return f"{done} " + tk._("The data item is now: {state}.").format(state=item["state_label"])
 

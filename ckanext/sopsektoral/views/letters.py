@@ -19,20 +19,24 @@ ITEM_EVENTS_SHOWN = 10
 def letter_list() -> str:
     args = tk.request.args
     filters = {k: args.get(k) for k in ("state", "year", "owner_org", "q") if args.get(k)}
-    for flag in ("overdue", "awaiting_me"):
+    for flag in ("overdue", "awaiting_me", "cancelled"):
         if args.get(flag):
             filters[flag] = True
     page = max(int(args.get("page", 1) or 1), 1) if str(args.get("page", "1")).isdigit() else 1
     limit = 25
+    states = [(s["state"], s["label"]) for s in action("sop_show", {})["letter_states"]]
+    query = {k: v for k, v in filters.items() if k != "cancelled"}
+    if "state" not in query and not filters.get("cancelled"):
+        # Cancelled letters are hidden unless asked for ("Show cancelled letters", or their state).
+        query["state"] = [state for state, _label in states if state != sop.CANCELLED]
     try:
-        result = action("letter_list", {**filters, "limit": limit, "offset": (page - 1) * limit})
+        result = action("letter_list", {**query, "limit": limit, "offset": (page - 1) * limit})
         errors: dict[str, Any] = {}
     except tk.ValidationError as err:
         result, errors = {"count": 0, "results": []}, err.error_dict
     return tk.render("sopsektoral/letter_list.html", {
         "result": result, "filters": filters, "errors": errors, "page": page, "limit": limit,
-        "states": [(s["state"], s["label"]) for s in action("sop_show", {})["letter_states"]],
-        "organizations": organizations(),
+        "states": states, "organizations": organizations(),
     })
 
 
@@ -48,6 +52,16 @@ def _letter_form_data() -> dict[str, Any]:
         "tembusan": [line.strip() for line in form.get("tembusan", "").splitlines() if line.strip()],
         "items": form.getlist("items"),
     }
+
+
+def _reloaded(data: dict[str, Any]) -> dict[str, Any]:
+    """The form again for the data year typed (the "Show the Daftar Data of this
+    year" button, pressed by the page's script when the year changes): nothing
+    saved; the subject and the text follow the new year where they named the old one."""
+    old, new = tk.request.form.get("text_year", "").strip(), str(data.get("data_year", "")).strip()
+    if old.isdigit() and new.isdigit() and len(old) == len(new) == 4 and old != new:
+        data = dict(data, subject=data["subject"].replace(old, new), body=data["body"].replace(old, new))
+    return data
 
 
 def _render_letter_form(data: dict[str, Any], errors: dict[str, Any], summary: list[str],
@@ -77,6 +91,8 @@ def letter_new() -> Any:
     tk.check_access("sopsektoral_letter_create", context(), {})
     if tk.request.method == "POST":
         data = _letter_form_data()
+        if tk.request.form.get("reload_year"):
+            return _render_letter_form(_reloaded(data), {}, [])
         try:
             letter = action("letter_create", data)
         except tk.ValidationError as err:
@@ -104,6 +120,8 @@ def letter_edit(id: str) -> Any:
     tk.check_access("sopsektoral_letter_update", context(), {"id": id})
     if tk.request.method == "POST":
         data = _letter_form_data()
+        if tk.request.form.get("reload_year"):
+            return _render_letter_form(_reloaded(data), {}, [], letter=letter)
         try:
             action("letter_update", {"id": id, **data})
         except tk.ValidationError as err:
@@ -170,6 +188,8 @@ def _letter_events(letter_id: str) -> list[dict[str, Any]]:
 def letter_transition(id: str, transition: str) -> Any:
     if transition not in TRANSITION_ACTIONS:
         raise tk.ObjectNotFound(tk._("Not found"))
+    if tk.request.method != "POST":  # the letter's page, whose buttons do it
+        return tk.redirect_to("sopsektoral.letter_read", id=id)
     data = {"id": id}
     note = tk.request.form.get("note", "").strip()
     if note or transition == "return":

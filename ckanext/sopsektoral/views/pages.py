@@ -23,12 +23,15 @@ def inbox() -> Any:
     overdue = action("letter_list", {"overdue": True, "limit": 100}) if positions \
         else {"results": [], "count": 0}
     # Data items waiting on this user: to upload and submit (OPD operators), to verify (statistics staff).
+    operator = False
     if tk.h.sopsektoral_may("verification"):
         items = action("item_list", {"state": ["submitted"], "limit": 50})
     elif positions:
         items = {"count": 0, "results": []}
-    else:
+    else:  # an OPD's operator: the items of their OPDs that wait on them (the action keeps to their OPDs)
+        operator = True
         items = action("item_list", {"state": ["requested", "returned"], "limit": 50})
     return tk.render("sopsektoral/inbox.html", {
         "positions": positions, "awaiting": awaiting, "overdue": overdue, "items": items,
+        "operator": operator,
     })

@@ -109,3 +109,36 @@ this.ckan.module('sopsektoral-select-all', function ($) {
     }
   };
 });
+
+/* The letter form's data year: when it changes to another year, press the
+ * form's "Show the Daftar Data of this year" button, which shows that year's
+ * entries without saving (and carries the year into the subject and text).
+ *
+ *   <input name="data_year" data-module="sopsektoral-reload-year">
+ */
+this.ckan.module('sopsektoral-reload-year', function ($) {
+  return {
+    initialize: function () {
+      var el = this.el;
+      var shown = $.trim(el.val());
+      el.on('change', function () {
+        var year = $.trim(el.val());
+        var button = el.closest('form').find('button[name=reload_year]');
+        if (year !== shown && /^[0-9]{4}$/.test(year) && button.length) {
+          shown = year;
+          button[0].click();
+        }
+      });
+    }
+  };
+});
+
+/* The close buttons of the flash messages, labelled in the page's language: CKAN's notify.js
+ * adds them before the translations load (modules start after they have). */
+this.ckan.module('sopsektoral-flash', function ($) {
+  return {
+    initialize: function () {
+      this.el.find('.btn-close').attr('aria-label', this._('Close'));
+    }
+  };
+});

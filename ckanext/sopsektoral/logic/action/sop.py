@@ -28,7 +28,7 @@ def _step_dict(step: sop.Step) -> dict[str, Any]:
         "minutes": step.minutes,
         "per_item": step.per_item,
         "inputs": list(step.inputs),
-        "output": step.output,
+        "output": sop.text(step.output),
         "note": sop.text(step.note),
         "kind": step.kind,
         "state": step.state,
