@@ -29,7 +29,8 @@ def _up_to_date() -> bool:
         catalogues.append(os.path.join(plugin.i18n_directory(), "*", "LC_MESSAGES", plugin.i18n_domain() + ".po"))
     sources = [path for pattern in catalogues for path in glob.glob(pattern)]
     locales = {path.split(os.sep)[-3] for path in sources}
-    dest = i18n.get_js_translations_dir()
+    dest_dir = getattr(i18n, "get_js_translations_dir", None)  # CKAN 2.11+; 2.10 has a constant
+    dest = dest_dir() if dest_dir else i18n._JS_TRANSLATIONS_DIR
     try:
         built = [os.path.getmtime(os.path.join(dest, f"{locale}.js")) for locale in locales]
     except OSError:
