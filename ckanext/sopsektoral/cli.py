@@ -16,6 +16,7 @@ from ckanext.sopsektoral import adoption, events, notify
 from ckanext.sopsektoral import demo as demo_data
 from ckanext.sopsektoral.checks import run as checks
 from ckanext.sopsektoral.datasets import consistency, index
+from ckanext.sopsektoral.signing_cli import pki as pki_cli
 from ckanext.sopsektoral.sop import cli as sop_cli
 
 __all__ = ["sopsektoral"]
@@ -42,6 +43,7 @@ def sopsektoral() -> None:
 
 
 sopsektoral.add_command(sop_cli.sop)
+sopsektoral.add_command(pki_cli)
 
 
 # ---------------------------------------------------------------- officers

@@ -122,6 +122,9 @@ def _message(letter: Letter, event: Event) -> tuple[str, str]:
         lines.append(tk._("Due: {deadline} (UTC)").format(
             deadline=deadline.strftime("%Y-%m-%d %H:%M")))
     lines.append(url)
+    if letter.state in (sop.SIGNED, sop.SENT) and letter.number:
+        # The letter itself: its signed PDF (letters/pdf.py), for the OPDs it was sent to as well.
+        lines.append(tk._("The letter (PDF): {url}").format(url=f"{url}/pdf"))
     return subject, "\n\n".join(lines)
 
 

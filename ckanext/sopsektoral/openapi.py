@@ -197,7 +197,8 @@ def curl(name: str, read: bool, server: str) -> str:
         parts.append('-H "Authorization: $TOKEN"')
     uploads = _uploads(name)
     if uploads:
-        parts += ["-F", shlex.quote(f"{uploads[0]}=@daftar-data-2026.xlsx"), shlex.quote(url)]
+        sample = "surat-bertanda-tangan.pdf" if name.startswith("sopsektoral_letter_") else "daftar-data-2026.xlsx"
+        parts += ["-F", shlex.quote(f"{uploads[0]}=@{sample}"), shlex.quote(url)]
     elif read:
         query = urllib.parse.urlencode(
             [(k, json.dumps(v) if isinstance(v, bool) else v) for k, values in data.items()

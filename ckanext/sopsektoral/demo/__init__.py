@@ -15,7 +15,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib import search
 
-from ckanext.sopsektoral import regions, sop
+from ckanext.sopsektoral import config, pki, regions, sop
 from ckanext.sopsektoral.demo import people
 from ckanext.sopsektoral.demo.catalogue import (
     COLLECTION,
@@ -68,6 +68,7 @@ def _steps() -> Iterator[tuple[Callable[[], None], str]]:
     yield _load_users, f"{len(people.users())} users"
     yield _load_organizations, f"{len(OPDS)} OPD organizations"
     yield _load_officers, "officers assigned to the SOP positions"
+    yield _load_certificates, "signing certificates of the officers (a test CA), when the demo signs locally"
     yield _load_datasets, f"{len(DATASETS)} published datasets"
     yield _load_existing_datasets, f"{len(EXISTING_DATASETS)} datasets from before the extension (CKAN's default form)"
     yield _load_daftar_data, f"Daftar Data {PREVIOUS_YEAR} and {DAFTAR_YEAR}: {len(DAFTAR_DATA)} entries a year"
@@ -178,6 +179,19 @@ def _load_officers() -> None:
                 "user": user.name, "position": user.position, "nip": user.nip, "rank": user.rank,
                 "valid_from": "2025-01-02",
             })
+
+
+def _load_certificates() -> None:
+    """In ``local`` signing mode (demo.ini), a test certification authority and a PKCS#12 file for
+    each demo officer in the configured directory, so that signed letters carry a real signature.
+    Existing files are kept."""
+    directory = config.signing_pkcs12_dir()
+    if config.signing_mode() != "local" or not directory:
+        return
+    pki.demo_pki(directory, [
+        {"user_name": user.name, "name": user.fullname, "nip": user.nip}
+        for user in people.users() if user.position
+    ], config.signing_pkcs12_passphrase(), organization=sop.text(sop.current().office, "id"))
 
 
 def _load_daftar_data() -> None:

@@ -17,7 +17,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.sopsektoral import access, events, notify, series, sop
-from ckanext.sopsektoral.letters import numbering
+from ckanext.sopsektoral.letters import numbering, pdf
 from ckanext.sopsektoral.model import Letter
 from ckanext.sopsektoral.model.base import utcnow
 
@@ -55,6 +55,8 @@ def move(context: dict[str, Any], letter: Letter, name: str, note: str | None = 
     actor = access.principal(context).actor(sop.current().transition_executors(name, from_state))
     if name in sop.APPROVAL_TRANSITIONS and actor.user_id == letter.created_by:
         raise tk.NotAuthorized(tk._("The drafter of a letter cannot approve it"))
+    # Signing signs the PDF: the portal's signer must be able to, before anything moves.
+    certificate = pdf.check_signer(actor.name or "") if name == "sign" else None
     now = utcnow()
     if name == "sign":
         numbering.assign_number(letter, now)
@@ -68,6 +70,8 @@ def move(context: dict[str, Any], letter: Letter, name: str, note: str | None = 
         model.Session, action=name, actor=actor, letter=letter,
         from_state=from_state, to_state=to_state, note=note,
     )
+    if name == "sign":
+        pdf.record(letter, actor.user_id, certificate, now)
     return notify.queue_for_transition(model.Session, letter, event)
 
 
@@ -78,3 +82,5 @@ def perform(context: dict[str, Any], letter: Letter, name: str, note: str | None
     if not context.get("defer_commit"):
         model.Session.commit()
         notify.enqueue(pending)
+        if name == "sign":
+            pdf.enqueue(letter.id)

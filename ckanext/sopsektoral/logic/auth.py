@@ -28,6 +28,9 @@ __all__ = [
     "sopsektoral_letter_create",
     "sopsektoral_letter_update",
     "sopsektoral_letter_show",
+    "sopsektoral_letter_pdf",
+    "sopsektoral_letter_pdf_upload",
+    "sopsektoral_letter_verify",
     "sopsektoral_letter_list",
     "sopsektoral_letter_submit",
     "sopsektoral_letter_initial",
@@ -181,6 +184,27 @@ def sopsektoral_letter_show(context: Context, data_dict: DataDict) -> AuthResult
         if addressed:
             return {"success": True}
     return _result(False, tk._("Only Diskominfo officers and the OPDs it was sent to may read this letter"))
+
+
+def sopsektoral_letter_pdf(context: Context, data_dict: DataDict) -> AuthResult:
+    # The letter's PDF is the letter: who reads one reads the other.
+    return sopsektoral_letter_show(context, data_dict)
+
+
+def sopsektoral_letter_pdf_upload(context: Context, data_dict: DataDict) -> AuthResult:
+    # Who signs the letter and who sends it handle the signed document.
+    the_sop = sop.current()
+    positions = {*the_sop.signature.executors, *the_sop.sending.executors}
+    if _principal(context).holds(positions):
+        return {"success": True}
+    return _result(False, tk._("Only the {positions} may upload the signed letter").format(
+        positions=", ".join(sorted(sop.position_label(p) for p in positions))))
+
+
+@tk.auth_allow_anonymous_access
+def sopsektoral_letter_verify(context: Context, data_dict: DataDict) -> AuthResult:
+    # Public: anyone holding the letter checks it (its QR code leads here).
+    return {"success": True}
 
 
 def sopsektoral_letter_list(context: Context, data_dict: DataDict) -> AuthResult:

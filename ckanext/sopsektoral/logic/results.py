@@ -146,6 +146,7 @@ def _metadata_columns() -> list[str]:
 SIFAT = ["biasa", "penting", "segera", "sangat_segera"]
 ACTING = ["plt", "plh"]
 SEND_STATES = ["queued", "running", "done", "failed"]
+SIGNATURE_VERDICTS = ["valid", "untrusted", "altered", "unsigned", "not_pdf"]
 CHECKS_STATES = ["pending", "running", "done", "failed"]
 CHECK_KEYS = ["structure", "region_codes", "data_year", "previous_year", "plausibility", "checks"]
 
@@ -328,6 +329,60 @@ def _letters() -> dict[str, Schema]:
             "organization_count": integer(minimum=0),
         }, "a request letter, without its items"),
         "LetterPage": page("LetterSummary", "request letters"),
+        "LetterSignature": obj({
+            "verdict": nullable(string("what the check of the signature found", enum=SIGNATURE_VERDICTS)),
+            "field_name": nullable(string()),
+            "signer_common_name": nullable(string("the certificate's holder")),
+            "signer_organization": nullable(string()),
+            "issuer_common_name": nullable(string("who issued the certificate")),
+            "issuer_organization": nullable(string()),
+            "serial": nullable(string("the certificate's serial number (hex)")),
+            "signing_time": nullable(string("when it was signed, as the signature states it")),
+            "intact": nullable(boolean()),
+            "valid": nullable(boolean()),
+            "trusted": nullable(boolean("the certificate chains to one of the portal's trust roots")),
+        }, "the electronic signature of a signed letter's PDF", optional=(
+            "verdict", "field_name", "signer_common_name", "signer_organization", "issuer_common_name",
+            "issuer_organization", "serial", "signing_time", "intact", "valid", "trusted")),
+        "LetterPdf": obj({
+            "id": string(),
+            "kind": string("draft (watermarked), approved (signed letter awaiting its signed PDF) or signed",
+                           enum=["draft", "approved", "signed"]),
+            "filename": string(),
+            "media_type": string(enum=["application/pdf"]),
+            "size": integer(minimum=1),
+            "sha256": string("SHA-256 of the PDF (hex)"),
+            "content_base64": string("the PDF, base64-encoded"),
+            "approved_sha256": nullable(string()),
+            "signed_sha256": nullable(string()),
+            "signed_at": nullable(timestamp()),
+            "signed_source": nullable(string(enum=["local", "remote", "upload"])),
+            "signer": nullable(string()),
+            "certificate_issuer": nullable(string()),
+            "certificate_serial": nullable(string()),
+            "signing_time": nullable(string()),
+            "signing_error": nullable(string("why the portal's signer failed (it is tried again)")),
+            "verification_url": nullable(string("the public page the letter's QR code leads to")),
+        }, "a letter's PDF and its signature", optional=("content_base64",)),
+        "LetterVerification": obj({
+            "id": string(),
+            "number": nullable(string()),
+            "letter_date": nullable(day()),
+            "subject": nullable(string()),
+            "signer": nullable(string()),
+            "signer_title": string("the signature block's title, with a.n., Plt. or Plh."),
+            "acting": nullable(string(enum=ACTING)),
+            "signed": boolean("whether the signed PDF is stored"),
+            "signed_sha256": nullable(string()),
+            "signed_at": nullable(timestamp()),
+            "signature": nullable(ref("LetterSignature")),
+            "check": obj({
+                "verdict": string("identical: the letter as signed; altered: this letter, changed; "
+                                  "different: another document", enum=["identical", "altered", "different"]),
+                "sha256": string(),
+                "signed_sha256": nullable(string()),
+            }, "the check of the uploaded copy"),
+        }, "a signed letter as its public verification page shows it", optional=("check",)),
     }
 
 
@@ -534,6 +589,9 @@ RESULTS: dict[str, Schema] = {
     "sopsektoral_letter_cancel": ref("Letter"),
     "sopsektoral_event_list": array(ref("Event")),
     "sopsektoral_letter_send": ref("Letter"),
+    "sopsektoral_letter_pdf": ref("LetterPdf"),
+    "sopsektoral_letter_pdf_upload": ref("LetterPdf"),
+    "sopsektoral_letter_verify": ref("LetterVerification"),
     "sopsektoral_item_list": ref("ItemPage"),
     "sopsektoral_item_show": ref("ItemWithChecks"),
     "sopsektoral_item_submit": ref("ItemWithChecks"),

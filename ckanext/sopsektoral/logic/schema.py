@@ -366,6 +366,9 @@ ACTIONS: dict[str, dict[str, Param]] = {
         "letter_id": OPTIONAL_ID, "item_id": OPTIONAL_ID, "limit": LIMIT(100), "offset": OFFSET,
     },
     "sopsektoral_letter_send": TRANSITION,
+    "sopsektoral_letter_pdf": {"id": ID, "include_content": Param("boolean", default=True)},
+    "sopsektoral_letter_pdf_upload": {"id": ID, "upload": Param("file", required=True)},
+    "sopsektoral_letter_verify": {"id": ID, "upload": Param("file")},
     "sopsektoral_item_list": {
         "owner_org": NAME, "year": YEAR, "letter_id": OPTIONAL_ID,
         "state": Param("string_list", max_items=50, enum=_item_states),

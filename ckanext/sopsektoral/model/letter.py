@@ -99,3 +99,29 @@ class LetterNumberSequence(tk.BaseModel):
 
     year = sa.Column(sa.Integer, primary_key=True)
     last_seq = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+class LetterDocument(tk.BaseModel):
+    """A signed letter as a document: what it said when signed, its PDF and the
+    electronic signature of that PDF (stored once, served unchanged)."""
+
+    __tablename__ = "sopsektoral_letter_document"
+
+    letter_id = sa.Column(sa.UnicodeText, sa.ForeignKey("sopsektoral_letter.id", ondelete="CASCADE"),
+                          primary_key=True)
+    created = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    # The letter as signed: the renderer's input (letters.document), dates as ISO strings.
+    content = sa.Column(JSONB, nullable=False)
+    approved_pdf = sa.Column(sa.LargeBinary, nullable=True)
+    approved_sha256 = sa.Column(sa.UnicodeText, nullable=True)
+    signed_pdf = sa.Column(sa.LargeBinary, nullable=True)
+    signed_sha256 = sa.Column(sa.UnicodeText, nullable=True)
+    signed_at = sa.Column(sa.DateTime, nullable=True)
+    signed_by = sa.Column(sa.UnicodeText, nullable=True)
+    # local, remote (the portal's signer) or upload (signed elsewhere).
+    signed_source = sa.Column(sa.UnicodeText, nullable=True)
+    # What the signature check found (letters.signing.inspect_pdf): signer, certificate, verdict.
+    signature = sa.Column(JSONB, nullable=True)
+    # Why the portal's signer last failed (cleared once the PDF is signed).
+    error = sa.Column(sa.UnicodeText, nullable=True)
+    error_at = sa.Column(sa.DateTime, nullable=True)

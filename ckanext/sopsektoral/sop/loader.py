@@ -4,6 +4,7 @@ file fixes it in one pass."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from typing import Any
 
@@ -15,12 +16,14 @@ from .model import (
     INITIAL,
     RIGHTS,
     SIGNATURE,
+    LetterLayout,
     Position,
     Sop,
     Step,
     Text,
 )
 
+SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "sop")
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 TIME = re.compile(r"^\s*(-?\d+)\s*([a-zA-Z]+)\s*$")
 UNITS = {
@@ -213,7 +216,7 @@ def parse(document: Any, path: str = "<sop>") -> Sop:
     known = {p.key for p in positions if p.key}
 
     letter = r.mapping(top.get("letter", {}), "letter",
-                       ("number_pattern", "default_text", "drafting", "approvals", "sending"))
+                       ("number_pattern", "default_text", "document", "drafting", "approvals", "sending"))
     pattern = letter.get("number_pattern")
     if not isinstance(pattern, str) or "{seq" not in pattern:
         r.problem("letter.number_pattern", "missing, or without {seq} (the letter's number in its year)")
@@ -258,6 +261,7 @@ def parse(document: Any, path: str = "<sop>") -> Sop:
         if last and step.kind == INITIAL:
             r.problem(f"letter.approvals[{i}].kind", "the last approval step must be the signature")
     sending = r.step(letter.get("sending"), "letter.sending", known, timed=False, default_key="send")
+    layout = _layout(r, letter.get("document"), path, office, positions, approvals)
 
     collection = r.step(top.get("collection"), "collection", known)
     verification = r.step(top.get("verification"), "verification", known)
@@ -296,7 +300,64 @@ def parse(document: Any, path: str = "<sop>") -> Sop:
         positions=tuple(positions), drafting=drafting, approvals=tuple(approvals), sending=sending,
         collection=collection, verification=verification, correction=correction, rights=rights,
         number_pattern=pattern, default_subject=defaults["subject"], default_body=defaults["body"],
-        default_lampiran=defaults["lampiran"],
+        default_lampiran=defaults["lampiran"], layout=layout,
+    )
+
+
+LAYOUT_KEYS = ("letterhead", "address", "logo", "place", "signature", "addressees", "tembusan")
+
+
+def _layout(r: _Reader, value: Any, path: str, office: Text | None, positions: list[Position],
+            approvals: list[Step]) -> LetterLayout:
+    """The letter's layout as a document (``letter.document``); every part is optional."""
+    positions_by_key = {p.key: p for p in positions}
+    signature_step = approvals[-1] if approvals and approvals[-1] else None
+    signer = positions_by_key.get(signature_step.executor) if signature_step and signature_step.executors else None
+    default_title = " ".join(x for x in (signer.name.id if signer else "", office.id if office else "") if x).upper()
+    if value is None:
+        return LetterLayout(letterhead=(office.id.upper(),) if office else (), signature_title=default_title)
+    data = r.mapping(value, "letter.document", LAYOUT_KEYS)
+    logo = data.get("logo")
+    if logo is not None:
+        if not isinstance(logo, str) or not logo.strip():
+            r.problem("letter.document.logo", "must be the path of an image file (SVG or PNG)")
+            logo = None
+        else:
+            # Relative to the SOP file, else among the SOP files shipped with the extension.
+            bases = [os.path.dirname(os.path.abspath(path))] if path and not path.startswith("<") else []
+            bases.append(SHIPPED)
+            found = [os.path.normpath(os.path.join(b, logo)) for b in bases
+                     if os.path.isfile(os.path.join(b, logo))]
+            if not found:
+                r.problem("letter.document.logo", f"{data['logo']!r}: no such file (relative to the SOP file)")
+            logo = found[0] if found else None
+    signature = r.mapping(data.get("signature", {}), "letter.document.signature", ("title", "on_behalf_of"))
+    addressees = r.mapping(data.get("addressees", {}), "letter.document.addressees", ("mode", "prefix", "place"))
+    mode = addressees.get("mode", "all")
+    if mode not in ("all", "per_opd"):
+        r.problem("letter.document.addressees.mode", "must be all (one letter to every OPD) or per_opd")
+        mode = "all"
+
+    def line(part: Any, where: str, default: str = "") -> str:
+        if part is None:
+            return default
+        if not isinstance(part, str):
+            r.problem(where, "must be a text")
+            return default
+        return part.strip()
+
+    return LetterLayout(
+        letterhead=r.strings(data.get("letterhead"), "letter.document.letterhead")
+        or ((office.id.upper(),) if office else ()),
+        address=r.strings(data.get("address"), "letter.document.address"),
+        logo=logo,
+        place=line(data.get("place"), "letter.document.place"),
+        signature_title=line(signature.get("title"), "letter.document.signature.title", default_title),
+        on_behalf_of=line(signature.get("on_behalf_of"), "letter.document.signature.on_behalf_of") or None,
+        addressees=mode,
+        addressee_prefix=line(addressees.get("prefix"), "letter.document.addressees.prefix", "Kepala"),
+        addressee_place=line(addressees.get("place"), "letter.document.addressees.place"),
+        tembusan=r.strings(data.get("tembusan"), "letter.document.tembusan"),
     )
 
 

@@ -97,6 +97,24 @@ class Step:
 
 
 @dataclasses.dataclass(frozen=True)
+class LetterLayout:
+    """How the request letter is laid out as an official document (the SOP file's
+    ``letter.document``): the letterhead (kop surat), the place it is written at, the
+    title of the signature block and whom it signs for (a.n.), and its addressees."""
+
+    letterhead: tuple[str, ...] = ()
+    address: tuple[str, ...] = ()
+    logo: str | None = None  # an absolute path (the SOP file gives it relative to itself)
+    place: str = ""
+    signature_title: str = ""
+    on_behalf_of: str | None = None
+    addressees: str = "all"  # all: one letter to every OPD; per_opd: one letter to each
+    addressee_prefix: str = "Kepala"
+    addressee_place: str = ""
+    tembusan: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Sop:
     path: str
     number: str
@@ -115,6 +133,7 @@ class Sop:
     default_subject: Text
     default_body: Text
     default_lampiran: Text
+    layout: LetterLayout = LetterLayout()
 
     # ------------------------------------------------------------ positions
 

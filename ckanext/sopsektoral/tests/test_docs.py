@@ -5,8 +5,10 @@ document and its reference page; the committed docs are current; what docs/api.m
 languages and the ``sop_*`` fields is what the portal does."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import importlib.util
+import io
 import json
 
 import jsonschema
@@ -14,13 +16,15 @@ import pytest
 from babel.messages import pofile
 from bs4 import BeautifulSoup
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from werkzeug.datastructures import FileStorage
 
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import openapi
+from ckanext.sopsektoral import openapi, pki
 from ckanext.sopsektoral.checks.run import run_queued_jobs
 from ckanext.sopsektoral.items.states import CHECKLIST
+from ckanext.sopsektoral.letters import signing
 from ckanext.sopsektoral.logic import action, results, schema
 from ckanext.sopsektoral.tests.helpers import (
     ROOT,
@@ -240,7 +244,7 @@ def test_sop_fields_sent_to_core_actions_are_dropped_silently(app, cast, sent):
 # ---------------------------------------------------------------- real results against their schemas
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "clean_queues")
-def test_every_actions_real_results_match_their_schema(cast):
+def test_every_actions_real_results_match_their_schema(cast, tmp_path):
     """Every action, called on a portal with data in every state, returns what its schema says."""
     seen: set[str] = set()
 
@@ -300,6 +304,18 @@ def test_every_actions_real_results_match_their_schema(cast):
     assert call("sopsektoral_letter_show", drafter, id=letter_id)["number"]
     call("sopsektoral_letter_send", verifier, id=letter_id)
     assert call("sopsektoral_letter_list", drafter)["count"] == 2
+    # Its PDF: a draft's, the signed letter's to sign elsewhere, then signed and uploaded, checked publicly.
+    assert call("sopsektoral_letter_pdf", drafter, id=cancelled["id"])["kind"] == "draft"
+    approved = call("sopsektoral_letter_pdf", cast.operator, id=letter_id)
+    assert approved["kind"] == "approved"
+    certificate = pki.demo_pki(tmp_path, [{"user_name": "tte", "name": "Pejabat Penanda Tangan"}], "sandi")["tte"]
+    signed = signing.LocalSigner(certificate, "sandi").sign(
+        base64.b64decode(approved["content_base64"]), reason="Surat", location="Balikpapan")
+    assert call("sopsektoral_letter_pdf_upload", drafter, id=letter_id,
+                upload=FileStorage(io.BytesIO(signed), "surat.pdf"))["kind"] == "signed"
+    assert "check" not in call("sopsektoral_letter_verify", None, id=letter_id)
+    assert call("sopsektoral_letter_verify", None, id=letter_id,
+                upload=FileStorage(io.BytesIO(signed), "surat.pdf"))["check"]["verdict"] == "identical"
     call("sopsektoral_daftar_data_list", cast.operator)  # an OPD's own, one held by the letter
 
     # Its items: submitted by their OPDs, checked, one returned, two verified and published.

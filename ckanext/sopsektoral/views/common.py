@@ -94,6 +94,7 @@ def field_label(field: str) -> str:
     labels = {
         "note": tk._("Note"),
         "upload": tk._("File"),
+        "signature": tk._("Electronic signature"),
         "user": tk._("User"),
         "private": tk._("Visibility"),
         "privat": tk._("Visibility"),

@@ -1,12 +1,16 @@
-"""The request letters' pages (SOP steps 1 to 5): list, form, letter, transitions."""
+"""The request letters' pages (SOP steps 1 to 5): list, form, letter, transitions, the letter's
+PDF and its public verification page."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
+from flask import make_response
+
 import ckan.plugins.toolkit as tk
 
-from ckanext.sopsektoral import sop
+from ckanext.sopsektoral import config, sop
 from ckanext.sopsektoral.items.states import ITEM_STATES
 from ckanext.sopsektoral.views.common import action, context, flash_errors, form_errors, organizations
 
@@ -110,7 +114,8 @@ def letter_new() -> Any:
             "through the portal data.balikpapan.go.id, with their metadata, within the time given "
             "for each data item."
         ).format(year=year),
-        "tembusan": "",
+        # The SOP file's usual carbon copies (letter.document.tembusan), one per line.
+        "tembusan": "\n".join(sop.current().layout.tembusan),
         "items": [],
     }, {}, [])
 
@@ -166,8 +171,11 @@ def letter_read(id: str) -> str:
             row[item["state"]] += 1
             row["overdue"] += item["overdue"]
         progress = sorted(by_org.values(), key=lambda r: r["title"] or "")
+    # A signed letter's PDF is stored (made now if its job has not run); a draft's is made on download.
+    document = action("letter_pdf", {"id": id, "include_content": False}) \
+        if letter["state"] in (sop.SIGNED, sop.SENT) else None
     return tk.render("sopsektoral/letter_read.html", {
-        "letter": letter, "events": letter_events, "item_events": item_events,
+        "letter": letter, "events": letter_events, "document": document, "item_events": item_events,
         "item_events_by_org": sorted(item_events_by_org.items()),
         "recent_item_events": ITEM_EVENTS_SHOWN,
         "sop": action("sop_show", {}), "items": items, "progress": progress,
@@ -202,3 +210,52 @@ def letter_transition(id: str, transition: str) -> Any:
         tk.h.flash_success(tk._("Done: {action}. The letter is now: {state}.").format(
             action=tk.h.sopsektoral_event_label(transition), state=letter["state_label"]))
     return tk.redirect_to("sopsektoral.letter_read", id=id)
+
+
+def letter_pdf(id: str) -> Any:
+    """The letter as a PDF file: the signed PDF once there is one, else the approved one, else a draft."""
+    document = action("letter_pdf", {"id": id})
+    response = make_response(base64.b64decode(document["content_base64"]))
+    response.headers["Content-Type"] = document["media_type"]
+    response.headers["Content-Disposition"] = f'attachment; filename="{document["filename"]}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def letter_pdf_upload(id: str) -> Any:
+    """The form on the letter's page that stores the PDF signed outside the portal."""
+    if tk.request.method != "POST":
+        return tk.redirect_to("sopsektoral.letter_read", id=id)
+    upload = tk.request.files.get("upload")
+    try:
+        if upload is None or not upload.filename:
+            raise tk.ValidationError({"upload": [tk._("Choose the signed PDF file")]})
+        action("letter_pdf_upload", {"id": id, "upload": upload})
+    except tk.ValidationError as err:
+        flash_errors(err)
+    else:
+        tk.h.flash_success(tk._("The signed letter is stored: its signature is valid and it is the approved letter."))
+    return tk.redirect_to("sopsektoral.letter_read", id=id)
+
+
+def letter_verify(id: str) -> Any:
+    """The public page the letter's QR code leads to: the letter as signed, and a form that checks a copy."""
+    data: dict[str, Any] = {"id": id}
+    errors: dict[str, Any] = {}
+    if tk.request.method == "POST":
+        upload = tk.request.files.get("upload")
+        if upload is None or not upload.filename:
+            errors = {"upload": [tk._("Choose the PDF file to check")]}
+        else:
+            data["upload"] = upload
+    try:
+        result = action("letter_verify", data)
+    except tk.ValidationError as err:
+        errors = err.error_dict
+        result = action("letter_verify", {"id": id})
+    return tk.render("sopsektoral/letter_verify.html", {
+        "result": result, "check": result.get("check"),
+        "error_summary": form_errors(tk.ValidationError(errors))[1] if errors else [],
+        "max_mb": config.letter_pdf_max_bytes() // (1024 * 1024),
+    })

@@ -1,6 +1,7 @@
 """Actions on request letters (SOP steps 1 to 5): drafting, the approval chain, sending, the event log."""
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,12 +10,13 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, DataDict
 
-from ckanext.sopsektoral import jobs
+from ckanext.sopsektoral import config, jobs, sop
 from ckanext.sopsektoral.items.sending import SYNC_SEND_LIMIT
-from ckanext.sopsektoral.letters import drafts, queries, sending, transitions
+from ckanext.sopsektoral.letters import drafts, pdf, queries, sending, transitions
 from ckanext.sopsektoral.logic import dictization
 from ckanext.sopsektoral.logic.action.common import atomic, commit, org_id, validate
 from ckanext.sopsektoral.model import Event, LetterItem
+from ckanext.sopsektoral.model.base import iso
 
 __all__ = [
     "sopsektoral_letter_create",
@@ -29,6 +31,9 @@ __all__ = [
     "sopsektoral_letter_cancel",
     "sopsektoral_event_list",
     "sopsektoral_letter_send",
+    "sopsektoral_letter_pdf",
+    "sopsektoral_letter_pdf_upload",
+    "sopsektoral_letter_verify",
 ]
 
 
@@ -321,3 +326,138 @@ def sopsektoral_letter_send(context: Context, data_dict: DataDict) -> dict[str, 
     else:
         sending.run(letter.id, actor.name, data.get("note"))
     return dictization.letter_dict(context, queries.get(letter.id))
+
+
+@tk.side_effect_free
+def sopsektoral_letter_pdf(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The letter as a PDF in the official layout (kop surat, number, addressees, body, the
+    requested data per OPD, signature block, paraf, tembusan). Who may read the letter may
+    download it (``sopsektoral_letter_show``).
+
+    A letter that is not signed is a draft: a DRAFT watermark, no number. A signed letter is the
+    PDF rendered when it was signed, with its QR code and the electronic-signature footer;
+    ``kind`` says whether it carries the signature yet (``signed``) or is the approved PDF that
+    awaits it (``approved``: the portal's signer has not run yet, or the deployment signs
+    elsewhere and the signed file is to be uploaded with ``sopsektoral_letter_pdf_upload``).
+    Stored PDFs are served unchanged.
+
+    :param id: the letter's id
+    :type id: string
+    :param include_content: whether to return the PDF itself, base64-encoded (default true;
+        the portal page ``/sopsektoral/letter/<id>/pdf`` serves the file)
+    :type include_content: bool
+    :returns: ``kind`` (``draft``, ``approved`` or ``signed``), ``filename``, ``media_type``,
+        ``size``, ``sha256``, ``content_base64`` (unless not asked), and the letter's signature:
+        ``signed_sha256``, ``signed_at``, ``signed_source`` (``local``, ``remote`` or
+        ``upload``), ``signer``, ``certificate_issuer``, ``certificate_serial``,
+        ``signing_time``, ``signing_error`` (why the portal's signer failed, if it did),
+        ``verification_url`` (the public page the QR code leads to)
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_pdf", context, data_dict)
+    data = validate(data_dict, "sopsektoral_letter_pdf", context)
+    letter = queries.get(data["id"])
+    content, kind = pdf.pdf_of(letter)
+    out = {
+        "id": letter.id, "kind": kind, "filename": pdf.file_name(letter, kind),
+        "media_type": pdf.PDF_MEDIA_TYPE, "size": len(content), "sha256": pdf.sha256(content),
+        **pdf.status(letter),
+    }
+    if data["include_content"]:
+        out["content_base64"] = base64.b64encode(content).decode("ascii")
+    return out
+
+
+def _read_upload(upload: Any) -> bytes:
+    """The uploaded file's bytes, refused beyond the configured size."""
+    limit = config.letter_pdf_max_bytes()
+    content = upload.read(limit + 1)
+    if isinstance(content, str):
+        content = content.encode("utf-8", "surrogateescape")
+    if len(content) > limit:
+        raise tk.ValidationError({"upload": [tk._("The file is larger than {size} MB").format(
+            size=limit // (1024 * 1024))]})
+    if not content:
+        raise tk.ValidationError({"upload": [tk._("The file is empty")]})
+    return content
+
+
+@atomic
+def sopsektoral_letter_pdf_upload(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Store the letter's PDF signed outside the portal (a deployment whose signatures are
+    made by another system, ``ckanext.sopsektoral.signing.mode = upload``): the executors of
+    the SOP file's signature and sending steps, once the letter is signed.
+
+    The file is accepted only if it carries an electronic signature that is intact and valid
+    (issued by an authority of ``ckanext.sopsektoral.signing.trust_roots``, when set) and what
+    it signs is the approved PDF (``sopsektoral_letter_pdf`` of the signed letter, kind
+    ``approved``) byte for byte. It is then served unchanged; it cannot be replaced.
+
+    :param id: the letter's id
+    :type id: string
+    :param upload: the signed PDF (multipart upload; at most
+        ``ckanext.sopsektoral.letter_pdf_max_mb`` MB)
+    :type upload: file
+    :returns: the letter's PDF as ``sopsektoral_letter_pdf`` gives it, without its content
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_pdf_upload", context, data_dict)
+    data = validate(data_dict, "sopsektoral_letter_pdf_upload", context)
+    content = _read_upload(data["upload"])
+    letter = queries.lock(data["id"])
+    if letter.state not in (sop.SIGNED, sop.SENT):
+        raise tk.ValidationError({"id": [tk._("The letter is not signed yet")]})
+    user = model.User.get(context.get("user")) if context.get("user") else None
+    pdf.store_upload(letter, content, user.id if user else "")
+    commit(context)
+    return sopsektoral_letter_pdf(dict(context, ignore_auth=True), {"id": letter.id, "include_content": False})
+
+
+@tk.side_effect_free
+def sopsektoral_letter_verify(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Check a signed letter, and optionally a copy of it: the public page its QR code leads to.
+    Anyone may call it, without logging in; only signed letters are found.
+
+    :param id: the letter's id (the QR code's address ends with it)
+    :type id: string
+    :param upload: a PDF to check against the letter as signed (optional; multipart upload,
+        at most ``ckanext.sopsektoral.letter_pdf_max_mb`` MB)
+    :type upload: file
+    :returns: the letter as signed: ``number``, ``letter_date``, ``subject``, ``signer``
+        (name), ``signer_title`` (with ``a.n.``/Plt./Plh. as the letter shows them),
+        ``acting``, ``signed`` (whether its signed PDF is stored), ``signed_sha256``,
+        ``signed_at``, ``signature`` (``verdict``: ``valid`` or ``untrusted``; the
+        certificate's ``signer_common_name``, ``issuer_common_name``, ``serial``,
+        ``signing_time``); with ``upload``, ``check``: ``verdict`` (``identical``: the letter
+        as signed; ``altered``: this letter, changed; ``different``: another document),
+        ``sha256`` of the copy
+    :rtype: dict
+    """
+    tk.check_access("sopsektoral_letter_verify", context, data_dict)
+    data = validate(data_dict, "sopsektoral_letter_verify", context)
+    letter = queries.get(data["id"])
+    document = pdf.document_of(letter.id) if letter.state in (sop.SIGNED, sop.SENT) else None
+    if document is None:
+        raise tk.ObjectNotFound(tk._("Letter not found"))
+    content = document.content or {}
+    signature = content.get("signature") or {}
+    acting = {"plt": "Plt.", "plh": "Plh."}.get(signature.get("acting") or "")
+    title = " ".join(x for x in (acting, signature.get("title")) if x)
+    if signature.get("on_behalf_of"):
+        title = f"a.n. {signature['on_behalf_of']}, {title}"
+    out: dict[str, Any] = {
+        "id": letter.id,
+        "number": letter.number,
+        "letter_date": iso(letter.letter_date),
+        "subject": content.get("subject"),
+        "signer": signature.get("name"),
+        "signer_title": title,
+        "acting": signature.get("acting"),
+        "signed": document.signed_pdf is not None,
+        "signed_sha256": document.signed_sha256,
+        "signed_at": iso(document.signed_at),
+        "signature": document.signature or None,
+    }
+    if data.get("upload") is not None:
+        out["check"] = pdf.verify_copy(letter, _read_upload(data["upload"]))
+    return out

@@ -1,0 +1,452 @@
+"""The request letter as a PDF: what it says, when it is rendered and stored, how it is signed.
+
+- A letter that is not signed yet is rendered on request from the database, as a draft: a DRAFT
+  watermark, no number, no date.
+- Signing the letter (the transition) records what the letter says at that moment, with the
+  names, NIP and ranks of its signer and of the officers who initialled it (``LetterDocument.
+  content``). Its PDF is rendered from that record, so it is the same whenever it is rendered.
+- After the commit a background job renders the PDF, has the deployment's signer (letters.signing:
+  a PKCS#12 file or a remote signing service) sign it, and stores both, once. Should the job not
+  have run (no worker), the first request for the PDF does the same. A deployment that signs
+  elsewhere uploads the PDF signed outside the portal: it is accepted only when its signature is
+  intact and valid and its signed content is the approved PDF byte for byte.
+- Anyone may check a copy against the stored signed PDF on the public verification page the QR
+  code leads to.
+
+The letter is an official document in Indonesian: its fixed words are rendered from the
+Indonesian catalogue whatever the reader's language.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from babel.support import NullTranslations, Translations
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.sopsektoral import config, events, sop
+from ckanext.sopsektoral.model import DaftarData, Event, Letter, LetterDocument, Officer
+from ckanext.sopsektoral.model.base import iso, utcnow
+
+log = logging.getLogger(__name__)
+
+SIFAT = {"biasa": "Biasa", "penting": "Penting", "segera": "Segera", "sangat_segera": "Sangat Segera"}
+# What a PDF of a letter is: a draft (rendered now), the approved letter (rendered once when signed;
+# what an outside signer signs) or the signed letter.
+DRAFT, APPROVED, SIGNED = "draft", "approved", "signed"
+PDF_MEDIA_TYPE = "application/pdf"
+# The verdicts of a copy checked against the stored signed letter.
+IDENTICAL, ALTERED, DIFFERENT = "identical", "altered", "different"
+JOB_TIMEOUT = 600
+
+
+@functools.lru_cache(maxsize=1)
+def _official_translations() -> NullTranslations:
+    directory = os.path.join(os.path.dirname(os.path.dirname(__file__)), "i18n")
+    return Translations.load(directory, [official_language()], domain="ckanext-sopsektoral")
+
+
+def official_language() -> str:
+    """The language of the letter as a document: the portal's default language."""
+    return str(tk.config.get("ckan.locale_default") or "id")
+
+
+def official(msgid: str) -> str:
+    """``msgid`` in the letter's language (msgids are also marked with tk._ for extraction)."""
+    return _official_translations().gettext(msgid)
+
+
+def verification_url(letter_id: str) -> str:
+    """The public page that checks the letter (its QR code), in the portal's default language."""
+    site = str(tk.config.get("ckan.site_url") or "").rstrip("/")
+    root = str(tk.config.get("ckan.root_path") or "").replace("/{{LANG}}", "").rstrip("/")
+    return f"{site}{root}/sopsektoral/verify/{letter_id}"
+
+
+# ---------------------------------------------------------------- what the letter says
+
+def _fullname(user_id: str | None) -> str | None:
+    user = model.User.get(user_id) if user_id else None
+    return (user.fullname or user.name) if user else None
+
+
+def _officer(user_id: str | None, position: str | None, day: dt.date) -> Officer | None:
+    """The assignment of ``user_id`` to ``position`` in force on ``day`` (its NIP and rank)."""
+    if not user_id or not position:
+        return None
+    for officer in Officer.held_by(user_id, day):
+        if officer.position == position:
+            return officer
+    return None
+
+
+def _holder(position: str, day: dt.date) -> Officer | None:
+    """Who holds ``position`` on ``day``: a definitive holder before an acting one."""
+    stmt = sa.select(Officer).where(
+        Officer.position == position, Officer.revoked.is_(None), Officer.valid_from <= day,
+        sa.or_(Officer.valid_until.is_(None), Officer.valid_until >= day),
+    ).order_by(Officer.acting.isnot(None), Officer.valid_from.desc(), Officer.id)
+    return model.Session.execute(stmt.limit(1)).scalar_one_or_none()
+
+
+def _round_events(letter: Letter) -> list[Event]:
+    """The letter's events of its current approval round: its submission, initials and signature."""
+    current: list[Event] = []
+    for event in model.Session.execute(
+        sa.select(Event).where(Event.letter_id == letter.id, Event.item_id.is_(None)).order_by(Event.seq)
+    ).scalars():
+        if event.action in ("return", "withdraw", "update"):
+            current = []
+        elif event.action == "submit":
+            current = [event]
+        elif event.action in ("initial", "sign"):
+            current.append(event)
+    return current
+
+
+def _attachment(letter: Letter) -> list[dict[str, Any]]:
+    """The requested data per OPD: title, unit, year, deadline (once sent)."""
+    items = events.items_of(model.Session, letter.id)
+    entries = {e.id: e for e in model.Session.execute(
+        sa.select(DaftarData).where(DaftarData.id.in_({i.daftar_data_id for i in items} or {""}))
+    ).scalars()}
+    titles = dict(model.Session.execute(
+        sa.select(model.Group.id, model.Group.title).where(model.Group.id.in_({i.owner_org for i in items} or {""}))
+    ).all())
+    by_org: dict[str, dict[str, Any]] = {}
+    for item in items:
+        entry = entries.get(item.daftar_data_id)
+        group = by_org.setdefault(item.owner_org, {"opd": titles.get(item.owner_org) or item.owner_org, "items": []})
+        group["items"].append({
+            "title": item.title,
+            "unit": ((entry.metadata_fields or {}).get("satuan") if entry else None) or "-",
+            "year": entry.year if entry else letter.data_year,
+            "deadline": iso(item.deadline.date()) if item.deadline else None,
+        })
+    return sorted(by_org.values(), key=lambda g: g["opd"].casefold())
+
+
+def content(letter: Letter, *, signer_certificate: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the letter says, as the renderer takes it (letters.document), JSON-safe (dates as ISO
+    strings). A letter that is not signed is a draft; a signed letter names its signer as of its
+    signature, with the NIP and rank of the assignment held that day."""
+    the_sop = sop.current()
+    layout = the_sop.layout
+    signed = letter.state in (sop.SIGNED, sop.SENT) and letter.number is not None
+    day = letter.letter_date or utcnow().date()
+    round_events = _round_events(letter)
+    sign_event = next((e for e in reversed(round_events) if e.action == "sign"), None) if signed else None
+    signature_position = the_sop.signature.executor
+    if sign_event is not None:
+        signer_id, position, acting = sign_event.actor_id, sign_event.position, sign_event.acting
+        officer = _officer(signer_id, position, day)
+    else:
+        officer = _holder(signature_position, day)
+        signer_id = officer.user_id if officer else None
+        acting = officer.acting if officer else None
+    paraf = []
+    for event in round_events:
+        if event.action not in ("submit", "initial"):
+            continue
+        name = _fullname(event.actor_id) or event.actor_name or ""
+        paraf.append({
+            "position": sop.position_label(event.position, official_language()) if event.position else "",
+            "name": name,
+            "initials": "".join(w[0] for w in name.replace(".", " ").split() if w[:1].isalpha())[:3].upper(),
+            "at": iso(event.created),
+        })
+    attachment = _attachment(letter)
+
+    def addressee(opd: str) -> str:
+        return f"{layout.addressee_prefix} {opd}".strip()
+
+    if layout.addressees == "per_opd" and attachment:
+        copies = [{"addressees": [addressee(g["opd"])], "addressee_place": layout.addressee_place,
+                   "attachment": [g]} for g in attachment]
+    else:
+        copies = [{"addressees": [addressee(g["opd"]) for g in attachment],
+                   "addressee_place": layout.addressee_place, "attachment": attachment}]
+    signer_name = _fullname(signer_id)
+    doc: dict[str, Any] = {
+        "letter_id": letter.id,
+        "draft": not signed,
+        "generated_at": iso(sign_event.created if sign_event else utcnow()),
+        "letterhead": {"logo_path": layout.logo, "lines": list(layout.letterhead), "address": list(layout.address)},
+        "place": layout.place,
+        "date": iso(letter.letter_date) if signed else None,
+        "number": letter.number if signed else None,
+        "sifat": SIFAT.get(letter.sifat, letter.sifat),
+        "lampiran": letter.lampiran,
+        "subject": letter.subject,
+        "copies": copies,
+        "body": letter.body,
+        "contact": None,
+        "signature": {
+            "on_behalf_of": layout.on_behalf_of,
+            "acting": acting,
+            "title": layout.signature_title,
+            "name": signer_name,
+            "rank": officer.rank if officer else None,
+            "nip": officer.nip if officer else None,
+            "electronic": signed,
+        },
+        "paraf": paraf,
+        "tembusan": list(letter.tembusan or []),
+        "verification": None,
+    }
+    if signed:
+        issuer = (signer_certificate or {}).get("issuer_organization") or (signer_certificate or {}).get(
+            "issuer_common_name")
+        url = verification_url(letter.id)
+        if issuer:
+            footer = official(tk._(
+                "This letter is signed electronically by {name} with an electronic certificate issued by "
+                "{issuer}. Check that a copy is authentic at {url} or by scanning the QR code."))
+        else:
+            footer = official(tk._(
+                "This letter is signed electronically by {name} with an electronic certificate. Check that a "
+                "copy is authentic at {url} or by scanning the QR code."))
+        doc["verification"] = {"url": url, "footer": footer.format(name=signer_name or "", issuer=issuer, url=url)}
+    return doc
+
+
+def for_renderer(doc: dict[str, Any]) -> dict[str, Any]:
+    """The stored content with its ISO strings as dates and datetimes again."""
+    def day(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    def moment(value: str | None) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(value) if value else None
+
+    out = dict(doc, generated_at=moment(doc["generated_at"]), date=day(doc.get("date")))
+    out["paraf"] = [dict(p, at=moment(p.get("at"))) for p in doc.get("paraf", [])]
+    out["copies"] = [
+        dict(c, attachment=[
+            dict(g, items=[dict(i, deadline=day(i.get("deadline"))) for i in g["items"]]) for g in c["attachment"]
+        ]) for c in doc.get("copies", [])
+    ]
+    logo = (doc.get("letterhead") or {}).get("logo_path")
+    if logo and not os.path.isfile(logo):  # the SOP file moved since the letter was signed
+        out["letterhead"] = dict(doc["letterhead"], logo_path=None)
+    return out
+
+
+def render(doc: dict[str, Any]) -> bytes:
+    from ckanext.sopsektoral.letters import document
+    return document.render_pdf(for_renderer(doc))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- signing the letter
+
+def check_signer(user_name: str) -> dict[str, Any] | None:
+    """Before the letter is signed: the certificate the portal's signer would sign with for
+    ``user_name`` (None when the deployment signs elsewhere); a ValidationError saying what is
+    wrong when it cannot sign (no certificate, expired, service unreachable)."""
+    from ckanext.sopsektoral.letters import signing
+    try:
+        signer = signing.signer_for(user_name)
+        return signer.check() if signer is not None else None
+    except signing.SigningError as err:
+        raise tk.ValidationError({"signature": [str(err)]}) from err
+
+
+def record(letter: Letter, actor_user_id: str | None, certificate: dict[str, Any] | None, now: dt.datetime) -> None:
+    """In the signing transaction: keep what the letter says as signed (after the sign event)."""
+    model.Session.flush()  # the sign event, read back by content()
+    said = dict(content(letter, signer_certificate=certificate), certificate=certificate)
+    doc = model.Session.get(LetterDocument, letter.id)
+    if doc is None:
+        doc = LetterDocument(letter_id=letter.id, content=said)
+        model.Session.add(doc)
+    doc.created = now
+    doc.content = said
+    doc.approved_pdf = doc.approved_sha256 = doc.signed_pdf = doc.signed_sha256 = None
+    doc.signed_at = doc.signed_source = doc.signature = doc.error = doc.error_at = None
+    doc.signed_by = actor_user_id
+
+
+def enqueue(letter_id: str) -> None:
+    """Queue the rendering and signing of a signed letter's PDF (after the commit)."""
+    try:
+        tk.enqueue_job(run_job, [letter_id], title=f"sopsektoral: PDF of letter {letter_id}",
+                       queue=config.jobs_queue(), rq_kwargs={"timeout": JOB_TIMEOUT})
+    except Exception:  # no queue: the first request for the PDF makes it
+        log.exception("sopsektoral: could not queue the PDF of letter %s", letter_id)
+
+
+def run_job(letter_id: str) -> str | None:
+    """The job: render, sign and store the letter's PDF. Returns the signed PDF's hash."""
+    doc = produce(letter_id)
+    return doc.signed_sha256 if doc else None
+
+
+def _locked(letter_id: str) -> LetterDocument | None:
+    return model.Session.execute(
+        sa.select(LetterDocument).where(LetterDocument.letter_id == letter_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def produce(letter_id: str) -> LetterDocument | None:
+    """Render the signed letter's approved PDF and have the portal's signer sign it, each once,
+    and commit. A signer's failure is kept on the document (``error``) and tried again next time.
+    None when the letter has no signing record."""
+    from ckanext.sopsektoral.letters import signing
+    doc = model.Session.get(LetterDocument, letter_id)
+    if doc is None:
+        return None
+    mode = config.signing_mode()
+    if doc.approved_pdf is not None and (doc.signed_pdf is not None or mode == "upload"):
+        return doc
+    doc = _locked(letter_id)
+    if doc is None:  # pragma: no cover - deleted meanwhile
+        model.Session.rollback()
+        return None
+    if doc.approved_pdf is None:
+        pdf = render(doc.content)
+        doc.approved_pdf, doc.approved_sha256 = pdf, sha256(pdf)
+    if doc.signed_pdf is None and mode != "upload":
+        user = model.User.get(doc.signed_by) if doc.signed_by else None
+        try:
+            signer = signing.signer_for(user.name if user else "")
+            if signer is None:
+                raise signing.SigningError(tk._("The portal has no signer for this letter"))
+            signed = signer.sign(bytes(doc.approved_pdf), reason=official(tk._("Request letter signed")),
+                                 location=sop.current().layout.place or "")
+            found = signing.inspect_pdf(signed, approved=bytes(doc.approved_pdf))
+            if not found.get("matches_approved") or found.get("verdict") not in ("valid", "untrusted"):
+                raise signing.SigningError(tk._("The signer returned a PDF that is not the approved letter, signed"))
+        except signing.SigningError as err:
+            doc.error, doc.error_at = str(err), utcnow()
+            log.warning("sopsektoral: letter %s not signed: %s", letter_id, err)
+        else:
+            doc.signed_pdf, doc.signed_sha256, doc.signed_at = signed, sha256(signed), utcnow()
+            doc.signed_source, doc.signature = mode, _signature_summary(found)
+            doc.error = doc.error_at = None
+    model.Session.commit()
+    return doc
+
+
+def _signature_summary(found: dict[str, Any]) -> dict[str, Any]:
+    """What to keep of a check of a signed PDF: its verdict and its (first) signature."""
+    signatures = found.get("signatures") or []
+    last = signatures[-1] if signatures else {}
+    return {
+        "verdict": found.get("verdict"),
+        "field_name": last.get("field_name"),
+        "signer_common_name": last.get("common_name"),
+        "signer_organization": last.get("organization"),
+        "issuer_common_name": last.get("issuer_common_name"),
+        "issuer_organization": last.get("issuer_organization"),
+        "serial": last.get("certificate_serial"),
+        "signing_time": last.get("signing_time"),
+        "intact": last.get("intact"),
+        "valid": last.get("valid"),
+        "trusted": last.get("trusted"),
+    }
+
+
+def store_upload(letter: Letter, data: bytes, user_id: str) -> LetterDocument:
+    """Keep a PDF signed outside the portal as the letter's signed PDF, if its signature is intact
+    and valid (and trusted, when the portal has trust roots) and it signs the approved PDF
+    unchanged. ValidationError on ``upload`` otherwise. The caller holds the letter's lock."""
+    from ckanext.sopsektoral.letters import signing
+    doc = produce(letter.id)
+    if doc is None:
+        raise tk.ValidationError({"id": [tk._("The letter is not signed yet")]})
+    doc = _locked(letter.id)
+    if doc.signed_pdf is not None:
+        raise tk.ValidationError({"upload": [tk._("The letter already has its signed PDF")]})
+    roots = config.signing_trust_roots()
+    found = signing.inspect_pdf(data, approved=bytes(doc.approved_pdf))
+    verdict = found.get("verdict")
+    problem = None
+    if verdict == "not_pdf":
+        problem = tk._("The file is not a PDF")
+    elif verdict == "unsigned":
+        problem = tk._("The PDF carries no electronic signature")
+    elif verdict == "altered":
+        problem = tk._("The PDF's signature does not match its content: the document was changed after signing")
+    elif not found.get("matches_approved"):
+        problem = tk._("The signed PDF is not the approved letter: download the PDF to sign from the letter's "
+                       "page and sign that file unchanged")
+    elif verdict == "untrusted" and roots:
+        problem = tk._("The signature's certificate is not issued by an authority the portal trusts")
+    elif verdict not in ("valid", "untrusted"):
+        problem = tk._("The PDF's signature is not valid")
+    if problem:
+        model.Session.rollback()
+        raise tk.ValidationError({"upload": [problem]})
+    doc.signed_pdf, doc.signed_sha256, doc.signed_at = data, sha256(data), utcnow()
+    doc.signed_source, doc.signature, doc.signed_by = "upload", _signature_summary(found), user_id
+    doc.error = doc.error_at = None
+    return doc
+
+
+# ---------------------------------------------------------------- reading it
+
+def document_of(letter_id: str) -> LetterDocument | None:
+    return model.Session.get(LetterDocument, letter_id)
+
+
+def pdf_of(letter: Letter) -> tuple[bytes, str]:
+    """The letter's PDF now and what it is: the signed PDF, else the approved one (a signed letter
+    whose signed PDF is not there yet), else a draft rendered from the database."""
+    doc = produce(letter.id) if letter.state in (sop.SIGNED, sop.SENT) else None
+    if doc is not None and doc.signed_pdf is not None:
+        return bytes(doc.signed_pdf), SIGNED
+    if doc is not None and doc.approved_pdf is not None:
+        return bytes(doc.approved_pdf), APPROVED
+    return render(content(letter)), DRAFT
+
+
+def file_name(letter: Letter, kind: str) -> str:
+    stem = (letter.number or f"draft-{letter.id[:8]}").replace("/", "-")
+    return f"surat-{stem}{'-draft' if kind == DRAFT else ''}.pdf"
+
+
+def status(letter: Letter) -> dict[str, Any]:
+    """The letter's document as the API shows it (no bytes)."""
+    doc = document_of(letter.id) if letter.state in (sop.SIGNED, sop.SENT) else None
+    signature = (doc.signature or {}) if doc else {}
+    return {
+        "kind": SIGNED if doc and doc.signed_pdf is not None else APPROVED if doc else DRAFT,
+        "approved_sha256": doc.approved_sha256 if doc else None,
+        "signed_sha256": doc.signed_sha256 if doc else None,
+        "signed_at": iso(doc.signed_at) if doc else None,
+        "signed_source": doc.signed_source if doc else None,
+        "signer": signature.get("signer_common_name"),
+        "certificate_issuer": signature.get("issuer_common_name") or signature.get("issuer_organization"),
+        "certificate_serial": signature.get("serial"),
+        "signing_time": signature.get("signing_time"),
+        "signing_error": doc.error if doc else None,
+        "verification_url": verification_url(letter.id) if doc else None,
+    }
+
+
+def verify_copy(letter: Letter, data: bytes) -> dict[str, Any]:
+    """Whether ``data`` is the letter as signed (``identical``), this letter changed (``altered``:
+    it names this letter, or starts with its approved PDF, but is not the signed PDF) or another
+    document (``different``)."""
+    from ckanext.sopsektoral.letters import signing
+    doc = document_of(letter.id)
+    digest = sha256(data)
+    if doc is not None and doc.signed_sha256 and digest == doc.signed_sha256:
+        verdict = IDENTICAL
+    else:
+        found = signing.inspect_pdf(data, approved=bytes(doc.approved_pdf) if doc and doc.approved_pdf else None)
+        names_it = found.get("letter_id") == letter.id
+        starts_with_it = bool(doc and doc.approved_pdf and data.startswith(bytes(doc.approved_pdf)))
+        verdict = ALTERED if names_it or starts_with_it else DIFFERENT
+    return {"verdict": verdict, "sha256": digest, "signed_sha256": doc.signed_sha256 if doc else None}
