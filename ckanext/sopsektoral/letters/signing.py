@@ -425,6 +425,20 @@ def _enum_name(value: Any) -> str | None:
     return getattr(value, "name", None) if value is not None else None
 
 
+def _outside_event_loop(function: Any, *args: Any) -> Any:
+    """``function(*args)``, in a thread of its own when this thread runs an asyncio event loop:
+    newer pyHanko validates with ``asyncio.run``, which a running loop refuses (an async server,
+    a test driving a browser)."""
+    import asyncio
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def _inspect_signature(embedded: Any, roots: list[asn1_x509.Certificate]) -> dict[str, Any]:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -447,7 +461,7 @@ def _inspect_signature(embedded: Any, roots: list[asn1_x509.Certificate]) -> dic
         return entry
     try:
         with _quietly():
-            status = validate_pdf_signature(embedded, ValidationContext(trust_roots=roots))
+            status = _outside_event_loop(validate_pdf_signature, embedded, ValidationContext(trust_roots=roots))
     except Exception as err:
         log.info("signing: signature %s cannot be validated: %s", embedded.field_name, err)
         entry["error"] = str(err) or type(err).__name__

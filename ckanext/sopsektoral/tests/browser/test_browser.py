@@ -8,6 +8,7 @@ Run them alone with ``make test ARGS="-m browser"``; the key pages are saved as
 """
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import sop
 from ckanext.sopsektoral.checks.run import run_queued_jobs
+from ckanext.sopsektoral.tests.browser.browsing import SCREENSHOTS
 from ckanext.sopsektoral.tests.helpers import DATA, advance, as_user, items_of
 
 # Chromium first: without it (and SOPSEKTORAL_BROWSER=required) a test is skipped before any setup.
@@ -203,3 +205,66 @@ def test_officers_page(people, visitor, findings):
     assert cast.user["name"] in page.inner_text("body")
     findings.assert_clean()
 
+
+
+def test_the_signed_letter_downloads_and_its_qr_page_checks_copies(people, draft, visitor, findings, tmp_path,
+                                                                   ckan_config, monkeypatch):
+    """The signer signs in the portal (a local certificate); the drafter downloads the signed
+    PDF from the letter's page; anyone opens the page its QR code leads to and checks the file
+    and an altered copy of it."""
+    from urllib.parse import urlparse
+
+    import pypdfium2
+    import zxingcpp
+
+    from ckanext.sopsektoral import pki
+    from ckanext.sopsektoral.letters import signing
+
+    cast = people
+    from ckan import model
+    officers = [{"user_name": u["name"], "name": model.User.get(u["name"]).fullname} for u in cast.holders.values()]
+    paths = pki.demo_pki(tmp_path / "pki", officers, "uji-tte")
+    for key, value in {"mode": "local", "pkcs12_dir": str(tmp_path / "pki"), "pkcs12_passphrase": "uji-tte",
+                       "trust_roots": str(paths["ca"])}.items():
+        monkeypatch.setitem(ckan_config, f"ckanext.sopsektoral.signing.{key}", value)
+    advance(cast, draft["id"], cast.state(-1))
+
+    signer = visitor("signer")
+    signer.login(cast.signer)
+    page = _open_letter(signer, draft["id"])
+    page = signer.click("form[action$='/sign'] button[type=submit]", shot="letter-signed-pdf")
+    assert page.locator(".sopsektoral-document .fa-check").count() >= 1
+
+    drafter = visitor("drafter")
+    drafter.login(cast.drafter)
+    page = _open_letter(drafter, draft["id"])
+    with page.expect_download() as download:
+        page.locator("a.sopsektoral-pdf-download").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    data = saved.read_bytes()
+    assert saved.name.startswith("surat-") and signing.inspect_pdf(data)["verdict"] == "valid"
+
+    document = pypdfium2.PdfDocument(data)
+    codes = {c.text for i in range(len(document))
+             for c in zxingcpp.read_barcodes(document[i].render(scale=200 / 72).to_pil())}
+    if os.environ.get("SOPSEKTORAL_BROWSER_SCREENSHOTS"):  # page 1, for docs/letter-document.md
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        document[0].render(scale=110 / 72).to_pil().save(SCREENSHOTS / "letter-pdf-page1.png", optimize=True)
+    document.close()
+    url = next(c for c in codes if "/sopsektoral/verify/" in c)
+
+    public = visitor("public")
+    public.page.goto(urlparse(url).path)
+    page = public.seen()
+    assert model.User.get(cast.signer["name"]).fullname in page.inner_text("body")
+    page.set_input_files("#field-copy", str(saved))
+    page = public.click(".sopsektoral-verify-form button[type=submit]", shot="letter-verified")
+    assert page.locator(".sopsektoral-verify-result[data-verdict=identical]").count() == 1
+    altered = bytearray(data)
+    altered[len(altered) // 2] ^= 0x01
+    (tmp_path / "salinan.pdf").write_bytes(bytes(altered))
+    page.set_input_files("#field-copy", str(tmp_path / "salinan.pdf"))
+    page = public.click(".sopsektoral-verify-form button[type=submit]")
+    assert page.locator(".sopsektoral-verify-result[data-verdict=altered]").count() == 1
+    findings.assert_clean()
