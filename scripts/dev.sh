@@ -309,7 +309,7 @@ SOP_DEPENDENT_TESTS=(
     ckanext/sopsektoral/tests/test_workbench.py ckanext/sopsektoral/tests/test_series.py
     ckanext/sopsektoral/tests/test_jobs.py ckanext/sopsektoral/tests/test_config.py
     ckanext/sopsektoral/tests/test_recurrence_stateful.py ckanext/sopsektoral/tests/test_daftar_data.py
-    ckanext/sopsektoral/tests/test_csrf.py
+    ckanext/sopsektoral/tests/test_csrf.py ckanext/sopsektoral/tests/letters/test_pdf.py
 )
 
 run_second_sop_tests() {

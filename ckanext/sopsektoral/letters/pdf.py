@@ -32,6 +32,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.sopsektoral import config, events, sop
+from ckanext.sopsektoral.letters import numbering
 from ckanext.sopsektoral.model import DaftarData, Event, Letter, LetterDocument, Officer
 from ckanext.sopsektoral.model.base import iso, utcnow
 
@@ -200,6 +201,8 @@ def content(letter: Letter, *, signer_certificate: dict[str, Any] | None = None)
         "paraf": paraf,
         "tembusan": list(letter.tembusan or []),
         "verification": None,
+        # Paraf dates in the portal's time zone, as the letter's date is (letters.numbering.local).
+        "timezone": str(numbering.local(utcnow()).tzinfo),
     }
     if signed:
         issuer = (signer_certificate or {}).get("issuer_organization") or (signer_certificate or {}).get(
@@ -303,7 +306,7 @@ def produce(letter_id: str) -> LetterDocument | None:
     and commit. A signer's failure is kept on the document (``error``) and tried again next time.
     None when the letter has no signing record."""
     from ckanext.sopsektoral.letters import signing
-    doc = model.Session.get(LetterDocument, letter_id)
+    doc = model.Session.get(LetterDocument, letter_id) or _record_earlier_signature(letter_id)
     if doc is None:
         return None
     mode = config.signing_mode()
@@ -336,6 +339,20 @@ def produce(letter_id: str) -> LetterDocument | None:
             doc.error = doc.error_at = None
     model.Session.commit()
     return doc
+
+
+def _record_earlier_signature(letter_id: str) -> LetterDocument | None:
+    """The signing record of a letter signed before the portal kept one (an upgraded portal),
+    made from its sign event; None for a letter that is not signed."""
+    letter = model.Session.get(Letter, letter_id)
+    if letter is None or letter.state not in (sop.SIGNED, sop.SENT) or letter.number is None:
+        return None
+    sign_event = next((e for e in reversed(_round_events(letter)) if e.action == "sign"), None)
+    if sign_event is None:
+        return None
+    record(letter, sign_event.actor_id, None, sign_event.created)
+    model.Session.commit()
+    return model.Session.get(LetterDocument, letter_id)
 
 
 def _signature_summary(found: dict[str, Any]) -> dict[str, Any]:

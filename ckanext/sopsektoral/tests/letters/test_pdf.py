@@ -10,6 +10,8 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage
 
 import ckan.plugins.toolkit as tk
@@ -363,3 +365,81 @@ def test_the_upload_form_stores_a_letter_signed_elsewhere(app, cast, draft, trus
     page = BeautifulSoup(app.get(tk.url_for("sopsektoral.letter_read", id=draft["id"]),
                                  headers=_headers(cast.drafter)).body, "html.parser")
     assert page.select_one("form.sopsektoral-pdf-upload") is None
+
+
+# ---------------------------------------------------------------- properties
+
+PROPERTY = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(data=st.data())
+def test_no_changed_copy_passes_as_the_signed_letter(cast, draft, certificates, data):
+    """Whatever byte of the signed PDF is changed, cut or added, the verification page never
+    calls the copy the letter as signed; the unchanged file always is."""
+    if pdf.document_of(draft["id"]) is None:
+        advance(cast, draft["id"], sop.SIGNED)
+    signed = _bytes(_pdf(cast.drafter, draft["id"]))
+    index = data.draw(st.integers(0, len(signed) - 1), label="index")
+    how = data.draw(st.sampled_from(["flip", "cut", "insert", "truncate"]), label="how")
+    copy = bytearray(signed)
+    if how == "flip":
+        copy[index] ^= data.draw(st.integers(1, 255), label="mask")
+    elif how == "cut":
+        del copy[index]
+    elif how == "insert":
+        copy.insert(index, data.draw(st.integers(0, 255), label="byte"))
+    else:
+        del copy[max(index, 1):]  # an empty file is refused as such
+    anonymous = {"user": None, "ignore_auth": False}
+    checked = call_action("sopsektoral_letter_verify", anonymous, id=draft["id"], upload=_file(bytes(copy)))
+    assert checked["check"]["verdict"] in ("altered", "different")
+    assert call_action("sopsektoral_letter_verify", anonymous, id=draft["id"],
+                       upload=_file(signed))["check"]["verdict"] == "identical"
+
+
+@PROPERTY
+@given(body=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=300),
+       subject=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=120))
+def test_any_text_the_drafter_types_renders(cast, draft, body, subject):
+    """The letter renders whatever the drafter typed (markup, quotes, any script), as text."""
+    letter = model.Session.get(Letter, draft["id"])
+    doc = pdf.content(letter) | {"body": body, "subject": subject}
+    data = pdf.render(doc)
+    assert data.startswith(b"%PDF-")
+    if "<b>" in body:
+        assert "<b>" in _text(data)
+
+
+def test_the_letter_is_laid_out_as_the_sop_file_says(cast, draft, certificates):
+    """Letterhead, signature title, a.n., and one letter to all OPDs or one to each: from the SOP
+    file's ``letter.document`` (Balikpapan's: one letter to all; the second file's: one per OPD,
+    signed on behalf of the Bupati)."""
+    layout = cast.sop.layout
+    advance(cast, draft["id"], sop.SIGNED)
+    text = " ".join(_text(_bytes(_pdf(cast.drafter, draft["id"]))).split())
+    for line in layout.letterhead:
+        assert line in text
+    assert " ".join(layout.signature_title.split()) in text
+    if layout.on_behalf_of:
+        assert f"a.n. {layout.on_behalf_of}" in text
+    else:
+        assert "a.n." not in text
+    opds = [g["organization_title"] for g in draft["organizations"]]
+    letters = text.count(layout.letterhead[0])
+    assert letters == (len(opds) if layout.addressees == "per_opd" else 1)
+    for opd in opds:
+        assert f"{layout.addressee_prefix} {opd}" in text
+
+
+def test_a_letter_signed_before_the_portal_kept_pdfs_gets_its_pdf_on_download(cast, sent, certificates):
+    """An upgraded portal: a letter signed and sent without a signing record (no
+    sopsektoral_letter_document row) is recorded from its sign event on first download."""
+    model.Session.execute(sa.text("DELETE FROM sopsektoral_letter_document"))
+    model.Session.commit()
+    result = _pdf(cast.operator, sent["id"])
+    assert result["kind"] == "signed" and result["signer"] == cast.signer["fullname"]
+    text = " ".join(_text(_bytes(result)).split())
+    assert sent["number"] in text and "DRAF" not in text.replace("DRAFT", "")
+    assert call_action("sopsektoral_letter_verify", {"user": None}, id=sent["id"])["signed"] is True

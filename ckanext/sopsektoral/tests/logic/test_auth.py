@@ -63,6 +63,14 @@ LETTER_MATRIX = [
     # The draft asks something of both OPDs, so both operators read it once signed.
     ("sopsektoral_letter_show", "signed", (*OFFICERS, "operator", "other_operator")),
     ("sopsektoral_event_list", "signed", OFFICERS),
+    # The letter's PDF: who reads the letter.
+    ("sopsektoral_letter_pdf", "draft", OFFICERS),
+    ("sopsektoral_letter_pdf", -1, OFFICERS),
+    ("sopsektoral_letter_pdf", "signed", (*OFFICERS, "operator", "other_operator")),
+    # A PDF signed elsewhere: the signature step's and the sending step's executors.
+    ("sopsektoral_letter_pdf_upload", "signed", ("signer", "plt_signer", "drafter", "verifier")),
+    # The page of the letter's QR code: anyone.
+    ("sopsektoral_letter_verify", "signed", EVERYONE),
 ]
 
 
