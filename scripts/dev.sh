@@ -81,12 +81,13 @@ ensure_system_packages() {
     fi
     # The letter's PDF: WeasyPrint renders with Pango, in Liberation Sans (metric-compatible with
     # Arial, the Tata Naskah Dinas face) or DejaVu; the tests read it back with poppler's pdftotext
-    # and check its signature with pdfsig.
+    # and check its signature with pdfsig (trusting the test CA through NSS's certutil).
     [ -e /usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 ] || ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 \
         || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
     [ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
     [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
     command -v pdfsig >/dev/null || missing+=(poppler-utils)
+    command -v certutil >/dev/null || missing+=(libnss3-tools)  # pdfsig trusting the test CA
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 

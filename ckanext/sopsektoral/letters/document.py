@@ -224,7 +224,9 @@ def _context(doc: Mapping[str, Any]) -> dict[str, Any]:
                             "title": str(item.get("title") or ""),
                             "unit": str(item.get("unit") or "-"),
                             "year": "" if item.get("year") is None else str(item["year"]),
-                            "deadline": format_date(item.get("deadline"), zone) or "-",
+                            # A date, or a text such as "1 minggu sejak surat diterima" (not sent yet).
+                            "deadline": item["deadline"] if isinstance(item.get("deadline"), str)
+                            else (format_date(item.get("deadline"), zone) or "-"),
                         }
                         for item in group.get("items") or ()
                     ],

@@ -131,7 +131,26 @@ def _attachment(letter: Letter) -> list[dict[str, Any]]:
             "year": entry.year if entry else letter.data_year,
             "deadline": iso(item.deadline.date()) if item.deadline else None,
         })
+    # Not sent yet: the standard time the SOP file gives collection, from the letter's receipt.
+    due = _standard_time(sop.current().collection.minutes)
+    for group in by_org.values():
+        for entry in group["items"]:
+            entry["deadline"] = entry["deadline"] or due
     return sorted(by_org.values(), key=lambda g: g["opd"].casefold())
+
+
+def _standard_time(minutes: int) -> str | None:
+    """A standard time in the letter's language, counted from the letter's receipt."""
+    if not minutes:
+        return None
+    translations = _official_translations()
+    for size, singular, plural in ((7 * 24 * 60, "{n} week", "{n} weeks"), (24 * 60, "{n} day", "{n} days"),
+                                   (60, "{n} hour", "{n} hours")):
+        if minutes % size == 0:
+            n = minutes // size
+            return official(tk._("{time} from receipt of the letter")).format(
+                time=translations.ngettext(singular, plural, n).format(n=n))
+    return None
 
 
 def content(letter: Letter, *, signer_certificate: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -222,8 +241,11 @@ def content(letter: Letter, *, signer_certificate: dict[str, Any] | None = None)
 
 def for_renderer(doc: dict[str, Any]) -> dict[str, Any]:
     """The stored content with its ISO strings as dates and datetimes again."""
-    def day(value: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(value) if value else None
+    def day(value: str | None) -> dt.date | str | None:
+        try:
+            return dt.date.fromisoformat(value) if value else None
+        except ValueError:  # a text (a standard time), shown as it is
+            return value
 
     def moment(value: str | None) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value) if value else None

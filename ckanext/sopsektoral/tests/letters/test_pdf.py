@@ -145,6 +145,16 @@ def test_pdfsig_reports_the_signature_valid(cast, draft, certificates, tmp_path)
     path.write_bytes(_bytes(_pdf(cast.drafter, draft["id"])))
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
     assert "Signature is Valid" in out and cast.signer["fullname"] in out
+    assert "Total document signed" in out
+    if shutil.which("certutil"):  # NSS's tools: trust the test CA as a reader trusts BSrE's root
+        nss = tmp_path / "nss"
+        nss.mkdir()
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+        subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "CA uji", "-t", "CT,C,C",
+                        "-i", str(certificates["ca"])], check=True)
+        out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True,
+                             check=False).stdout
+        assert "Signature is Valid" in out and "Certificate is Trusted" in out
     broken = bytearray(path.read_bytes())
     broken[len(broken) // 3] ^= 0x01
     path.write_bytes(bytes(broken))
