@@ -47,6 +47,7 @@ The screenshots, as used by docs/guide-*.md:
 SOP steps 5 and 6 (collection and verification), on the demo's sent letter "... Tahap I":
 
     letter-sent                "... Tahap I", sent: collection progress per OPD (staf1)
+    letter-verify              its public verification page, the one its QR code opens (anonymous)
     queue                      the verification queue, submitted items of every OPD (staf1)
     item-copied                workbench of "Jumlah Puskesmas ...": identical to 2024's figures (staf1)
     item-bad-region            workbench of "Jumlah Sekolah Dasar ...": a bad kode wilayah (staf1)
@@ -281,6 +282,8 @@ def main() -> int:
                 s.shoot("en-letter-signed", f"/en/sopsektoral/letter/{signed}", token_of("kasi"))
                 # SOP steps 5 and 6
                 s.shoot("letter-sent", f"/sopsektoral/letter/{sent}", token_of("staf1"))
+                # Its signed PDF's public page (the QR code's), as anyone sees it
+                s.shoot("letter-verify", f"/sopsektoral/verify/{sent}", None)
                 s.shoot("queue", "/sopsektoral/queue", token_of("staf1"))
                 s.shoot("item-copied", f"/sopsektoral/item/{copied['id']}", token_of("staf1"))
                 s.shoot("item-bad-region", f"/sopsektoral/item/{bad_region['id']}", token_of("staf1"))
