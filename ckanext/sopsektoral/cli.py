@@ -16,6 +16,7 @@ from ckanext.sopsektoral import adoption, events, notify
 from ckanext.sopsektoral import demo as demo_data
 from ckanext.sopsektoral.checks import run as checks
 from ckanext.sopsektoral.datasets import consistency, index
+from ckanext.sopsektoral.letters import pdf
 from ckanext.sopsektoral.signing_cli import pki as pki_cli
 from ckanext.sopsektoral.sop import cli as sop_cli
 
@@ -157,6 +158,29 @@ def notify_pending() -> None:
         click.secho(str(err), fg="yellow", err=True)
         sys.exit(1)
     click.echo(f"sent {sent} notification(s)")
+
+
+@sopsektoral.command("letter-pdf")
+@click.argument("letter_ids", nargs=-1)
+def letter_pdf(letter_ids: tuple[str, ...]) -> None:
+    """Render, sign and store the PDF of signed letters whose background job did not run (all
+    that lack it, or LETTER_IDS). Running it again does nothing more."""
+    ids = list(letter_ids) or pdf.pending()
+    failed = 0
+    for letter_id in ids:
+        document = pdf.produce(letter_id)
+        if document is None:
+            click.secho(f"{letter_id}: not a signed letter", fg="yellow", err=True)
+            failed += 1
+        elif document.error:
+            click.secho(f"{letter_id}: not signed: {document.error}", fg="yellow", err=True)
+            failed += 1
+        else:
+            kind = "signed" if document.signed_pdf is not None else "approved, awaiting its signed upload"
+            click.echo(f"{letter_id}: {kind}")
+    click.echo(f"{len(ids) - failed} of {len(ids)} letter PDF(s) in place")
+    if failed:
+        sys.exit(1)
 
 
 @sopsektoral.command("refresh-index")

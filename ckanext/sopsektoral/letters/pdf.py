@@ -6,8 +6,9 @@
   names, NIP and ranks of its signer and of the officers who initialled it (``LetterDocument.
   content``). Its PDF is rendered from that record, so it is the same whenever it is rendered.
 - After the commit a background job renders the PDF, has the deployment's signer (letters.signing:
-  a PKCS#12 file or a remote signing service) sign it, and stores both, once. Should the job not
-  have run (no worker), the first request for the PDF does the same. A deployment that signs
+  a PKCS#12 file or a remote signing service) sign it, and stores both, once; ``ckan sopsektoral
+  letter-pdf`` does the same for letters whose job did not run. Reading never writes: until then a
+  download is the approved PDF, rendered from the signing record (the same bytes). A deployment that signs
   elsewhere uploads the PDF signed outside the portal: it is accepted only when its signature is
   intact and valid and its signed content is the approved PDF byte for byte.
 - Anyone may check a copy against the stored signed PDF on the public verification page the QR
@@ -286,7 +287,8 @@ def check_signer(user_name: str) -> dict[str, Any] | None:
         raise tk.ValidationError({"signature": [str(err)]}) from err
 
 
-def record(letter: Letter, actor_user_id: str | None, certificate: dict[str, Any] | None, now: dt.datetime) -> None:
+def record(letter: Letter, actor_user_id: str | None, certificate: dict[str, Any] | None,
+           now: dt.datetime) -> LetterDocument:
     """In the signing transaction: keep what the letter says as signed (after the sign event)."""
     model.Session.flush()  # the sign event, read back by content()
     said = dict(content(letter, signer_certificate=certificate), certificate=certificate)
@@ -299,6 +301,7 @@ def record(letter: Letter, actor_user_id: str | None, certificate: dict[str, Any
     doc.approved_pdf = doc.approved_sha256 = doc.signed_pdf = doc.signed_sha256 = None
     doc.signed_at = doc.signed_source = doc.signature = doc.error = doc.error_at = None
     doc.signed_by = actor_user_id
+    return doc
 
 
 def enqueue(letter_id: str) -> None:
@@ -306,8 +309,9 @@ def enqueue(letter_id: str) -> None:
     try:
         tk.enqueue_job(run_job, [letter_id], title=f"sopsektoral: PDF of letter {letter_id}",
                        queue=config.jobs_queue(), rq_kwargs={"timeout": JOB_TIMEOUT})
-    except Exception:  # no queue: the first request for the PDF makes it
-        log.exception("sopsektoral: could not queue the PDF of letter %s", letter_id)
+    except Exception:  # no queue: `ckan sopsektoral letter-pdf` makes it
+        log.exception("sopsektoral: could not queue the PDF of letter %s; "
+                      "`ckan sopsektoral letter-pdf` will make it", letter_id)
 
 
 def run_job(letter_id: str) -> str | None:
@@ -363,18 +367,23 @@ def produce(letter_id: str) -> LetterDocument | None:
     return doc
 
 
-def _record_earlier_signature(letter_id: str) -> LetterDocument | None:
+def _record_from_sign_event(letter: Letter) -> LetterDocument | None:
     """The signing record of a letter signed before the portal kept one (an upgraded portal),
-    made from its sign event; None for a letter that is not signed."""
-    letter = model.Session.get(Letter, letter_id)
-    if letter is None or letter.state not in (sop.SIGNED, sop.SENT) or letter.number is None:
+    made from its sign event (not committed); None for a letter that is not signed."""
+    if letter.state not in (sop.SIGNED, sop.SENT) or letter.number is None:
         return None
     sign_event = next((e for e in reversed(_round_events(letter)) if e.action == "sign"), None)
     if sign_event is None:
         return None
-    record(letter, sign_event.actor_id, None, sign_event.created)
-    model.Session.commit()
-    return model.Session.get(LetterDocument, letter_id)
+    return record(letter, sign_event.actor_id, None, sign_event.created)
+
+
+def _record_earlier_signature(letter_id: str) -> LetterDocument | None:
+    letter = model.Session.get(Letter, letter_id)
+    doc = _record_from_sign_event(letter) if letter is not None else None
+    if doc is not None:
+        model.Session.commit()
+    return model.Session.get(LetterDocument, letter_id) if doc is not None else None
 
 
 def _signature_summary(found: dict[str, Any]) -> dict[str, Any]:
@@ -401,12 +410,14 @@ def store_upload(letter: Letter, data: bytes, user_id: str) -> LetterDocument:
     and valid (and trusted, when the portal has trust roots) and it signs the approved PDF
     unchanged. ValidationError on ``upload`` otherwise. The caller holds the letter's lock."""
     from ckanext.sopsektoral.letters import signing
-    doc = produce(letter.id)
+    doc = _locked(letter.id) or _record_from_sign_event(letter)
     if doc is None:
         raise tk.ValidationError({"id": [tk._("The letter is not signed yet")]})
-    doc = _locked(letter.id)
     if doc.signed_pdf is not None:
         raise tk.ValidationError({"upload": [tk._("The letter already has its signed PDF")]})
+    if doc.approved_pdf is None:  # the job has not rendered it yet: the same bytes, rendered now
+        approved = render(doc.content)
+        doc.approved_pdf, doc.approved_sha256 = approved, sha256(approved)
     roots = config.signing_trust_roots()
     found = signing.inspect_pdf(data, approved=bytes(doc.approved_pdf))
     verdict = found.get("verdict")
@@ -425,7 +436,6 @@ def store_upload(letter: Letter, data: bytes, user_id: str) -> LetterDocument:
     elif verdict not in ("valid", "untrusted"):
         problem = tk._("The PDF's signature is not valid")
     if problem:
-        model.Session.rollback()
         raise tk.ValidationError({"upload": [problem]})
     doc.signed_pdf, doc.signed_sha256, doc.signed_at = data, sha256(data), utcnow()
     doc.signed_source, doc.signature, doc.signed_by = "upload", _signature_summary(found), user_id
@@ -441,13 +451,38 @@ def document_of(letter_id: str) -> LetterDocument | None:
 
 def pdf_of(letter: Letter) -> tuple[bytes, str]:
     """The letter's PDF now and what it is: the signed PDF, else the approved one (a signed letter
-    whose signed PDF is not there yet), else a draft rendered from the database."""
-    doc = produce(letter.id) if letter.state in (sop.SIGNED, sop.SENT) else None
+    whose signed PDF is not there yet: rendered from its signing record, the same bytes the job
+    stores), else a draft rendered from the database. Reads only: the job (``run_job``) or
+    ``ckan sopsektoral letter-pdf`` store and sign."""
+    doc = document_of(letter.id) if letter.state in (sop.SIGNED, sop.SENT) else None
+    if doc is not None and doc.signed_pdf is not None:
+        return bytes(doc.signed_pdf), SIGNED
+    if doc is not None:
+        return (bytes(doc.approved_pdf) if doc.approved_pdf is not None else render(doc.content)), APPROVED
+    if letter.state in (sop.SIGNED, sop.SENT) and letter.number is not None:  # signed before the upgrade
+        return render(content(letter)), APPROVED
+    return render(content(letter)), DRAFT
+
+
+def stored_pdf(letter: Letter) -> tuple[bytes | None, str]:
+    """What ``pdf_of`` gives, if it is stored (nothing is rendered): the bytes or None, and the kind."""
+    doc = document_of(letter.id) if letter.state in (sop.SIGNED, sop.SENT) else None
     if doc is not None and doc.signed_pdf is not None:
         return bytes(doc.signed_pdf), SIGNED
     if doc is not None and doc.approved_pdf is not None:
         return bytes(doc.approved_pdf), APPROVED
-    return render(content(letter)), DRAFT
+    return None, status(letter)["kind"]
+
+
+def pending() -> list[str]:
+    """Signed letters whose PDF the portal has still to store (or, signing itself, to sign)."""
+    signed = sa.select(Letter.id).where(Letter.state.in_((sop.SIGNED, sop.SENT)), Letter.number.isnot(None))
+    missing = LetterDocument.approved_pdf.is_(None)
+    if config.signing_mode() != "upload":
+        missing = sa.or_(missing, LetterDocument.signed_pdf.is_(None))
+    stmt = signed.outerjoin(LetterDocument, LetterDocument.letter_id == Letter.id).where(
+        sa.or_(LetterDocument.letter_id.is_(None), missing)).order_by(Letter.id)
+    return list(model.Session.execute(stmt).scalars())
 
 
 def file_name(letter: Letter, kind: str) -> str:
@@ -457,10 +492,11 @@ def file_name(letter: Letter, kind: str) -> str:
 
 def status(letter: Letter) -> dict[str, Any]:
     """The letter's document as the API shows it (no bytes)."""
-    doc = document_of(letter.id) if letter.state in (sop.SIGNED, sop.SENT) else None
+    signed = letter.state in (sop.SIGNED, sop.SENT) and letter.number is not None
+    doc = document_of(letter.id) if signed else None
     signature = (doc.signature or {}) if doc else {}
     return {
-        "kind": SIGNED if doc and doc.signed_pdf is not None else APPROVED if doc else DRAFT,
+        "kind": SIGNED if doc and doc.signed_pdf is not None else APPROVED if signed else DRAFT,
         "approved_sha256": doc.approved_sha256 if doc else None,
         "signed_sha256": doc.signed_sha256 if doc else None,
         "signed_at": iso(doc.signed_at) if doc else None,
@@ -470,7 +506,7 @@ def status(letter: Letter) -> dict[str, Any]:
         "certificate_serial": signature.get("serial"),
         "signing_time": signature.get("signing_time"),
         "signing_error": doc.error if doc else None,
-        "verification_url": verification_url(letter.id) if doc else None,
+        "verification_url": verification_url(letter.id) if signed else None,
     }
 
 

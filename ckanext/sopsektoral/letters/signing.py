@@ -266,8 +266,9 @@ class LocalSigner:
         )
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-            signed = signers.sign_pdf(writer, _signature_metadata(self.field_name, reason, location, contact),
-                                      signer=signer).getvalue()
+            signed = _outside_event_loop(
+                signers.sign_pdf, writer, _signature_metadata(self.field_name, reason, location, contact), signer,
+            ).getvalue()
         except Exception as err:  # pyhanko raises many kinds (PdfReadError, SigningError, ValueError...)
             log.exception("signing: pyhanko could not sign with %s", self.path)
             raise SigningError(tk._("The PDF could not be signed: {error}").format(error=err)) from err

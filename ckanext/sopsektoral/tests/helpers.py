@@ -301,3 +301,22 @@ def assert_result_valid(action_name: str, result: Any) -> None:
 def suite_sop() -> Sop:
     """The SOP file the suite runs on, read without CKAN's config (for module-level constants)."""
     return sop_module.load(os.environ.get(TEST_SOP_FILE) or sop_module.default_file())
+
+
+def run_letter_pdf_jobs() -> int:
+    """Run the queued jobs that render and sign letters' PDFs (letters.pdf.run_job), as the
+    worker does, with rq's SimpleWorker in burst mode on a queue of their own; returns how many."""
+    import rq
+
+    from ckan.lib import jobs as ckan_jobs
+
+    from ckanext.sopsektoral import config
+    queue = ckan_jobs.get_queue(config.jobs_queue())
+    mine = [j for j in queue.get_jobs() if j.func_name == "ckanext.sopsektoral.letters.pdf.run_job"]
+    now = ckan_jobs.get_queue(f"{config.jobs_queue()}-sopsektoral-letter-pdf-now")
+    for job in mine:
+        queue.remove(job)
+        now.enqueue_job(job)
+    if mine:
+        rq.SimpleWorker([now], connection=now.connection).work(burst=True)
+    return len(mine)

@@ -171,11 +171,12 @@ def letter_read(id: str) -> str:
             row[item["state"]] += 1
             row["overdue"] += item["overdue"]
         progress = sorted(by_org.values(), key=lambda r: r["title"] or "")
-    # A signed letter's PDF is stored (made now if its job has not run); a draft's is made on download.
+    # A signed letter's PDF (stored by its job); a draft's is made on download.
     document = action("letter_pdf", {"id": id, "include_content": False}) \
         if letter["state"] in (sop.SIGNED, sop.SENT) else None
     return tk.render("sopsektoral/letter_read.html", {
-        "letter": letter, "events": letter_events, "document": document, "item_events": item_events,
+        "letter": letter, "events": letter_events, "document": document,
+        "upload_mode": config.signing_mode() == "upload", "item_events": item_events,
         "item_events_by_org": sorted(item_events_by_org.items()),
         "recent_item_events": ITEM_EVENTS_SHOWN,
         "sop": action("sop_show", {}), "items": items, "progress": progress,

@@ -339,7 +339,8 @@ def sopsektoral_letter_pdf(context: Context, data_dict: DataDict) -> dict[str, A
     ``kind`` says whether it carries the signature yet (``signed``) or is the approved PDF that
     awaits it (``approved``: the portal's signer has not run yet, or the deployment signs
     elsewhere and the signed file is to be uploaded with ``sopsektoral_letter_pdf_upload``).
-    Stored PDFs are served unchanged.
+    Stored PDFs are served unchanged. Reading changes nothing: the approved PDF not stored yet is
+    rendered from the letter's signing record, the same bytes the background job stores.
 
     :param id: the letter's id
     :type id: string
@@ -347,7 +348,8 @@ def sopsektoral_letter_pdf(context: Context, data_dict: DataDict) -> dict[str, A
         the portal page ``/sopsektoral/letter/<id>/pdf`` serves the file)
     :type include_content: bool
     :returns: ``kind`` (``draft``, ``approved`` or ``signed``), ``filename``, ``media_type``,
-        ``size``, ``sha256``, ``content_base64`` (unless not asked), and the letter's signature:
+        ``size`` and ``sha256`` (null without the content, when the PDF is not stored),
+        ``content_base64`` (unless not asked), and the letter's signature:
         ``signed_sha256``, ``signed_at``, ``signed_source`` (``local``, ``remote`` or
         ``upload``), ``signer``, ``certificate_issuer``, ``certificate_serial``,
         ``signing_time``, ``signing_error`` (why the portal's signer failed, if it did),
@@ -357,10 +359,12 @@ def sopsektoral_letter_pdf(context: Context, data_dict: DataDict) -> dict[str, A
     tk.check_access("sopsektoral_letter_pdf", context, data_dict)
     data = validate(data_dict, "sopsektoral_letter_pdf", context)
     letter = queries.get(data["id"])
-    content, kind = pdf.pdf_of(letter)
+    content, kind = pdf.pdf_of(letter) if data["include_content"] else pdf.stored_pdf(letter)
     out = {
         "id": letter.id, "kind": kind, "filename": pdf.file_name(letter, kind),
-        "media_type": pdf.PDF_MEDIA_TYPE, "size": len(content), "sha256": pdf.sha256(content),
+        "media_type": pdf.PDF_MEDIA_TYPE,
+        "size": len(content) if content is not None else None,
+        "sha256": pdf.sha256(content) if content is not None else None,
         **pdf.status(letter),
     }
     if data["include_content"]:

@@ -18,7 +18,7 @@ from ckan.tests.helpers import call_action
 from ckanext.sopsektoral import sop
 from ckanext.sopsektoral.checks.run import run_queued_jobs
 from ckanext.sopsektoral.tests.browser.browsing import SCREENSHOTS
-from ckanext.sopsektoral.tests.helpers import DATA, advance, as_user, items_of
+from ckanext.sopsektoral.tests.helpers import DATA, advance, as_user, items_of, run_letter_pdf_jobs
 
 # Chromium first: without it (and SOPSEKTORAL_BROWSER=required) a test is skipped before any setup.
 pytestmark = [pytest.mark.browser,
@@ -232,7 +232,10 @@ def test_the_signed_letter_downloads_and_its_qr_page_checks_copies(people, draft
     signer = visitor("signer")
     signer.login(cast.signer)
     page = _open_letter(signer, draft["id"])
-    page = signer.click("form[action$='/sign'] button[type=submit]", shot="letter-signed-pdf")
+    page = signer.click("form[action$='/sign'] button[type=submit]")
+    assert page.locator(".sopsektoral-document").count() == 1
+    assert run_letter_pdf_jobs() == 1  # what the worker does after the signature
+    page = _open_letter(signer, draft["id"], shot="letter-signed-pdf")
     assert page.locator(".sopsektoral-document .fa-check").count() >= 1
 
     drafter = visitor("drafter")

@@ -22,9 +22,9 @@ from ckan.tests.helpers import call_action
 from ckanext.sopsektoral import pki, sop
 from ckanext.sopsektoral.letters import pdf, signing
 from ckanext.sopsektoral.model import Event, Letter
-from ckanext.sopsektoral.tests.helpers import advance, as_user
+from ckanext.sopsektoral.tests.helpers import advance, as_user, run_letter_pdf_jobs
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")
 
 PASSPHRASE = "uji-tte-2026"
 SIGNING = "ckanext.sopsektoral.signing."
@@ -41,6 +41,13 @@ def _pdf(who, letter_id: str) -> dict:
 
 def _bytes(result: dict) -> bytes:
     return base64.b64decode(result["content_base64"])
+
+
+def _sign(cast, letter_id: str) -> dict:
+    """The letter along the chain to signed, then its PDF job run as the worker runs it."""
+    letter = advance(cast, letter_id, sop.SIGNED)
+    assert run_letter_pdf_jobs() >= 1
+    return letter
 
 
 def _file(data: bytes, name: str = "surat.pdf") -> FileStorage:
@@ -108,7 +115,7 @@ def test_bad_input_is_a_validation_error_or_not_found(cast, draft, bad):
 # ---------------------------------------------------------------- signing in the portal (local)
 
 def test_signing_signs_the_pdf_with_the_signers_certificate(cast, draft, certificates):
-    letter = advance(cast, draft["id"], sop.SIGNED)
+    letter = _sign(cast, draft["id"])
     result = _pdf(cast.drafter, draft["id"])
     assert result["kind"] == "signed" and result["signed_source"] == "local"
     data = _bytes(result)
@@ -132,7 +139,7 @@ def test_signing_signs_the_pdf_with_the_signers_certificate(cast, draft, certifi
 
 
 def test_the_signature_breaks_when_one_byte_changes(cast, draft, certificates):
-    advance(cast, draft["id"], sop.SIGNED)
+    _sign(cast, draft["id"])
     data = bytearray(_bytes(_pdf(cast.drafter, draft["id"])))
     data[len(data) // 3] ^= 0x01
     assert signing.inspect_pdf(bytes(data))["verdict"] in ("altered", "not_pdf")
@@ -140,7 +147,7 @@ def test_the_signature_breaks_when_one_byte_changes(cast, draft, certificates):
 
 @pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
 def test_pdfsig_reports_the_signature_valid(cast, draft, certificates, tmp_path):
-    advance(cast, draft["id"], sop.SIGNED)
+    _sign(cast, draft["id"])
     path = tmp_path / "surat.pdf"
     path.write_bytes(_bytes(_pdf(cast.drafter, draft["id"])))
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
@@ -165,7 +172,7 @@ def test_pdfsig_reports_the_signature_valid(cast, draft, certificates, tmp_path)
 def test_the_qr_code_leads_to_the_verification_page(cast, draft, certificates):
     import pypdfium2
     import zxingcpp
-    advance(cast, draft["id"], sop.SIGNED)
+    _sign(cast, draft["id"])
     data = _bytes(_pdf(cast.drafter, draft["id"]))
     document = pypdfium2.PdfDocument(data)
     found = set()
@@ -178,6 +185,7 @@ def test_the_qr_code_leads_to_the_verification_page(cast, draft, certificates):
 def test_an_acting_signer_signs_as_plt(cast, draft, certificates):
     advance(cast, draft["id"], cast.state(-1))
     call_action("sopsektoral_letter_sign", as_user(cast.plt_signer), id=draft["id"])
+    run_letter_pdf_jobs()
     result = _pdf(cast.drafter, draft["id"])
     text = " ".join(_text(_bytes(result)).split())
     assert "Plt." in text and cast.plt_signer["fullname"].removeprefix("Plt. ") in text
@@ -203,8 +211,13 @@ def test_no_certificate_no_signature(cast, draft, tmp_path, ckan_config, monkeyp
 
 def test_the_job_makes_the_signed_pdf(cast, draft, certificates):
     advance(cast, draft["id"], sop.SIGNED)
-    digest = pdf.run_job(draft["id"])
+    # Until the job runs the letter is downloadable: the approved PDF, rendered, nothing stored.
+    before = _pdf(cast.drafter, draft["id"])
+    assert before["kind"] == "approved" and pdf.document_of(draft["id"]).approved_pdf is None
+    assert run_letter_pdf_jobs() == 1  # queued by the signature
     document = pdf.document_of(draft["id"])
+    digest = document.signed_sha256
+    assert document.approved_pdf == _bytes(before)
     assert digest == document.signed_sha256 and document.approved_pdf is not None
     assert bytes(document.signed_pdf).startswith(bytes(document.approved_pdf))
     # Running it again changes nothing.
@@ -212,6 +225,7 @@ def test_the_job_makes_the_signed_pdf(cast, draft, certificates):
 
 
 def test_addressed_opds_download_the_signed_letter_others_do_not(cast, sent, certificates):
+    pdf.run_job(sent["id"])
     result = _pdf(cast.operator, sent["id"])
     assert result["kind"] == "signed"
     assert tk.check_access("sopsektoral_letter_pdf", {"user": cast.operator["name"]}, {"id": sent["id"]})
@@ -289,7 +303,7 @@ def test_upload_and_verify_refuse_files_over_the_limit(cast, draft, trust_only):
 # ---------------------------------------------------------------- the public verification
 
 def test_verification_tells_the_signed_letter_an_altered_copy_and_another_document(cast, draft, certificates):
-    letter = advance(cast, draft["id"], sop.SIGNED)
+    letter = _sign(cast, draft["id"])
     data = _bytes(_pdf(cast.drafter, draft["id"]))
     anonymous = {"user": None, "ignore_auth": False}
     shown = call_action("sopsektoral_letter_verify", anonymous, id=draft["id"])
@@ -330,7 +344,7 @@ def test_the_letter_page_offers_the_pdf_and_the_file_downloads(app, cast, draft,
                                  headers=_headers(cast.drafter)).body, "html.parser")
     link = page.select_one("a.sopsektoral-pdf-download")
     assert link and link["href"] == tk.url_for("sopsektoral.letter_pdf", id=draft["id"])
-    advance(cast, draft["id"], sop.SIGNED)
+    _sign(cast, draft["id"])
     resp = app.get(tk.url_for("sopsektoral.letter_pdf", id=draft["id"]), headers=_headers(cast.drafter))
     assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/pdf"
     assert resp.headers["Content-Disposition"].startswith("attachment; filename=\"surat-")
@@ -344,7 +358,7 @@ def test_the_letter_page_offers_the_pdf_and_the_file_downloads(app, cast, draft,
 
 
 def test_the_verification_page_is_public_and_checks_an_upload(app, cast, draft, certificates):
-    letter = advance(cast, draft["id"], sop.SIGNED)
+    letter = _sign(cast, draft["id"])
     data = _bytes(_pdf(cast.drafter, draft["id"]))
     client = app.test_client()
     url = tk.url_for("sopsektoral.letter_verify", id=draft["id"])
@@ -389,7 +403,7 @@ def test_no_changed_copy_passes_as_the_signed_letter(cast, draft, certificates, 
     """Whatever byte of the signed PDF is changed, cut or added, the verification page never
     calls the copy the letter as signed; the unchanged file always is."""
     if pdf.document_of(draft["id"]) is None:
-        advance(cast, draft["id"], sop.SIGNED)
+        _sign(cast, draft["id"])
     signed = _bytes(_pdf(cast.drafter, draft["id"]))
     index = data.draw(st.integers(0, len(signed) - 1), label="index")
     how = data.draw(st.sampled_from(["flip", "cut", "insert", "truncate"]), label="how")
@@ -427,7 +441,7 @@ def test_the_letter_is_laid_out_as_the_sop_file_says(cast, draft, certificates):
     file's ``letter.document`` (Balikpapan's: one letter to all; the second file's: one per OPD,
     signed on behalf of the Bupati)."""
     layout = cast.sop.layout
-    advance(cast, draft["id"], sop.SIGNED)
+    _sign(cast, draft["id"])
     text = " ".join(_text(_bytes(_pdf(cast.drafter, draft["id"]))).split())
     for line in layout.letterhead:
         assert line in text
@@ -443,13 +457,23 @@ def test_the_letter_is_laid_out_as_the_sop_file_says(cast, draft, certificates):
         assert f"{layout.addressee_prefix} {opd}" in text
 
 
-def test_a_letter_signed_before_the_portal_kept_pdfs_gets_its_pdf_on_download(cast, sent, certificates):
+def test_a_letter_signed_before_the_portal_kept_pdfs_gets_its_pdf_from_the_command(cast, sent, certificates, cli):
     """An upgraded portal: a letter signed and sent without a signing record (no
-    sopsektoral_letter_document row) is recorded from its sign event on first download."""
+    sopsektoral_letter_document row) is downloadable at once, and `ckan sopsektoral letter-pdf`
+    records it from its sign event and signs it; run again, it has nothing to do."""
+    from ckanext.sopsektoral.cli import sopsektoral
+
     model.Session.execute(sa.text("DELETE FROM sopsektoral_letter_document"))
     model.Session.commit()
-    result = _pdf(cast.operator, sent["id"])
-    assert result["kind"] == "signed" and result["signer"] == cast.signer["fullname"]
-    text = " ".join(_text(_bytes(result)).split())
-    assert sent["number"] in text and "DRAF" not in text.replace("DRAFT", "")
+    assert _pdf(cast.operator, sent["id"])["kind"] == "approved"
+    assert pdf.pending() == [sent["id"]]
+    result = cli.invoke(sopsektoral, ["letter-pdf"])
+    assert result.exit_code == 0, result.output
+    assert f"{sent['id']}: signed" in result.output
+    signed = _pdf(cast.operator, sent["id"])
+    assert signed["kind"] == "signed" and signed["signer"] == cast.signer["fullname"]
+    text = " ".join(_text(_bytes(signed)).split())
+    assert sent["number"] in text
     assert call_action("sopsektoral_letter_verify", {"user": None}, id=sent["id"])["signed"] is True
+    assert pdf.pending() == []
+    assert "0 of 0" in cli.invoke(sopsektoral, ["letter-pdf"]).output
