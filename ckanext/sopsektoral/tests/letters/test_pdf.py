@@ -22,7 +22,7 @@ from ckan.tests.helpers import call_action
 from ckanext.sopsektoral import pki, sop
 from ckanext.sopsektoral.letters import pdf, signing
 from ckanext.sopsektoral.model import Event, Letter
-from ckanext.sopsektoral.tests.helpers import advance, as_user, run_letter_pdf_jobs
+from ckanext.sopsektoral.tests.helpers import advance, as_user, more_entries, run_letter_pdf_jobs
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")
 
@@ -477,3 +477,42 @@ def test_a_letter_signed_before_the_portal_kept_pdfs_gets_its_pdf_from_the_comma
     assert call_action("sopsektoral_letter_verify", {"user": None}, id=sent["id"])["signed"] is True
     assert pdf.pending() == []
     assert "0 of 0" in cli.invoke(sopsektoral, ["letter-pdf"]).output
+
+
+def test_a_remote_signing_service_signs_the_letter(cast, draft, tmp_path, ckan_config, monkeypatch):
+    """Remote mode, end to end: the signature asks the service for the signer's certificate, the
+    job has it sign the PDF; with the service down, the signature is refused and nothing moves."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from ckanext.sopsektoral.letters.remote_signer import SigningService
+
+    paths = pki.demo_pki(tmp_path, [{"user_name": cast.signer["name"], "name": cast.signer["fullname"]}],
+                         PASSPHRASE)
+    server = make_server("127.0.0.1", 0, SigningService(tmp_path, PASSPHRASE, token="rahasia"), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    for key, value in {"mode": "remote", "remote_url": url, "remote_token": "rahasia", "remote_timeout": "10",
+                       "trust_roots": str(paths["ca"])}.items():
+        monkeypatch.setitem(ckan_config, SIGNING + key, value)
+    try:
+        letter = _sign(cast, draft["id"])
+        result = _pdf(cast.drafter, draft["id"])
+        assert result["kind"] == "signed" and result["signed_source"] == "remote"
+        assert signing.inspect_pdf(_bytes(result))["verdict"] == "valid"
+        assert letter["number"] in " ".join(_text(_bytes(result)).split())
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    # A second letter, with the service down: its signature is refused, nothing moves.
+    entry = more_entries(["Jumlah Halte Bus"])[0]
+    other = call_action("sopsektoral_letter_create", as_user(cast.drafter), subject="Surat kedua", data_year=2026,
+                        items=[entry["id"]])
+    advance(cast, other["id"], cast.state(-1))
+    with pytest.raises(tk.ValidationError) as err:
+        call_action("sopsektoral_letter_sign", as_user(cast.signer), id=other["id"])
+    assert "signature" in err.value.error_dict
+    model.Session.rollback()
+    assert model.Session.get(Letter, other["id"]).state == cast.state(-1)
