@@ -182,6 +182,12 @@ def example(name: str) -> dict[str, Any]:
     return out
 
 
+def _declared_parameters(name: str) -> list[str]:
+    from ckanext.sopsektoral.logic import schema
+
+    return list(schema.ACTIONS.get(name, {}))
+
+
 def _uploads(name: str) -> list[str]:
     from ckanext.sopsektoral.logic import schema
 
@@ -299,15 +305,24 @@ def _operation(name: str, fn: Callable[..., Any], tag: str, results: dict[str, S
     properties = {p: _param_schema(param, doc["params"].get(p, {}).get("text", ""))
                   for p, param in declared.items()}
     required = [p for p, param in declared.items() if param.required]
-    body: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        body["required"] = required
-    content: dict[str, Any] = {"application/json": {"schema": body, "example": example(name)}}
-    if any(param.kind == "file" for param in declared.values()):
-        # A file comes as multipart/form-data, with the other form fields as text.
+    files = {p for p, param in declared.items() if param.kind == "file"}
+    # A file is only ever sent as multipart/form-data (not in a JSON body nor a query string).
+    plain = {p: s for p, s in properties.items() if p not in files}
+    content: dict[str, Any] = {}
+    if not files & set(required):  # a JSON body can carry every required parameter
+        body: Schema = {"type": "object", "properties": plain, "additionalProperties": False}
+        if required:
+            body["required"] = required
+        content["application/json"] = {"schema": body, "example": example(name)}
+    if files:
+        # The file, with the other form fields as text.
         form = {p: s for p, s in properties.items() if declared[p].kind not in ("rows", "object")}
-        content["multipart/form-data"] = {"schema": {
-            "type": "object", "properties": form, "additionalProperties": False}}
+        content["multipart/form-data"] = {
+            "schema": {"type": "object", "properties": form, "additionalProperties": False,
+                       **({"required": [p for p in required if p in form]} if required else {})},
+            # Each file as a file part of its own (its name and content type); the rest as text.
+            "encoding": {p: {"contentType": "application/octet-stream"} for p in sorted(files)},
+        }
     envelope = {
         "type": "object", "required": ["help", "success", "result"], "additionalProperties": False,
         "properties": {
@@ -339,7 +354,7 @@ def _operation(name: str, fn: Callable[..., Any], tag: str, results: dict[str, S
              **({"description": s["description"]} if "description" in s else {}),
              **({"style": "form", "explode": True} if s.get("type") == "array" else {}),
              "schema": {k: v for k, v in s.items() if k != "description"}}
-            for p, s in properties.items()]}
+            for p, s in plain.items()]}
     return entry
 
 
@@ -481,13 +496,18 @@ def reference(doc: dict[str, Any]) -> dict[str, Any]:
         post = entry["post"]
         name = post["operationId"]
         read = "get" in entry
-        body = post["requestBody"]["content"]["application/json"]["schema"]
+        content = post["requestBody"]["content"]
+        form = content.get("multipart/form-data", {}).get("schema", {})
+        body = content.get("application/json", {}).get("schema") or form
         required = set(body.get("required", []))
+        # The JSON body's parameters, and a file (multipart only) where it is declared.
+        declared = {**body["properties"], **form.get("properties", {})}
+        order = list(_declared_parameters(name)) or list(declared)
         params = [{
             "name": pname, "type": type_text(s), "required": pname in required,
             "default": s.get("default"), "has_default": "default" in s,
             "limits": limits(s), "description": s.get("description", ""),
-        } for pname, s in body["properties"].items()]
+        } for pname, s in sorted(declared.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)]
         result_schema = post["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["result"]
         ref_name, resolved = _resolve(doc, result_schema)
         if resolved.get("type") == "array":

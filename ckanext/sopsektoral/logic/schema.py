@@ -432,5 +432,10 @@ def check(action_name: str, data_dict: dict[str, Any], context: Context) -> dict
             except tk.Invalid as err:
                 errors[name] = [err.error]
     if errors:
+        if "tags" in errors:
+            # CKAN's ValidationError reads a "tags" entry as the tag validators' [{"name": [...]}]
+            # (a 500 on a plain message): an unknown parameter called "tags" is given that shape,
+            # which it turns back into the messages.
+            errors["tags"] = [{"name": [message]} for message in errors["tags"]]
         raise tk.ValidationError(errors)
     return data

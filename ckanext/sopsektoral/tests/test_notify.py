@@ -20,7 +20,7 @@ from ckan import model
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.sopsektoral import notify
+from ckanext.sopsektoral import notify, sop
 from ckanext.sopsektoral.model import Event, Notification
 from ckanext.sopsektoral.tests.helpers import Cast, advance, as_user, assign
 
@@ -297,3 +297,15 @@ def test_cli_sends_pending_notifications(cast: Cast, draft, smtp, cli):
     again = cli.invoke(sopsektoral, ["notify"])
     assert again.exit_code == 0, again.output
     assert "sent 0 notification(s)" in again.output
+
+
+def test_the_opds_are_sent_a_link_to_the_letters_pdf(cast: Cast, draft, smtp):
+    """Sending the letter e-mails each addressed OPD's operators, with the link to the letter's PDF
+    (which they may download: tests/letters/test_pdf.py)."""
+    advance(cast, draft["id"], sop.SIGNED)
+    call_action("sopsektoral_letter_send", as_user(cast.drafter), id=draft["id"])
+    notify.send()
+    to_operator = [m for _, m in smtp.inbox.messages
+                   if m["To"].addresses[0].addr_spec == user_email(cast.operator)]
+    assert to_operator, "the OPD's operator was not e-mailed"
+    assert f"http://test.ckan.net/sopsektoral/letter/{draft['id']}/pdf" in to_operator[-1].get_content()
