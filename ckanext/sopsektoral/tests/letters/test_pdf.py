@@ -20,6 +20,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.sopsektoral import pki, sop
+from ckanext.sopsektoral.letters import content as letter_content
 from ckanext.sopsektoral.letters import pdf, signing
 from ckanext.sopsektoral.model import Event, Letter
 from ckanext.sopsektoral.tests.helpers import advance, as_user, more_entries, run_letter_pdf_jobs
@@ -179,7 +180,7 @@ def test_the_qr_code_leads_to_the_verification_page(cast, draft, certificates):
     for index in range(len(document)):
         image = document[index].render(scale=200 / 72).to_pil()
         found |= {barcode.text for barcode in zxingcpp.read_barcodes(image)}
-    assert pdf.verification_url(draft["id"]) in found
+    assert letter_content.verification_url(draft["id"]) in found
 
 
 def test_an_acting_signer_signs_as_plt(cast, draft, certificates):
@@ -257,8 +258,8 @@ def test_upload_mode_serves_the_approved_pdf_then_the_uploaded_signed_one(cast, 
 def test_upload_refuses_what_is_not_the_approved_letter_signed(cast, draft, trust_only):
     advance(cast, draft["id"], sop.SIGNED)
     approved = _bytes(_pdf(cast.drafter, draft["id"]))
-    changed = pdf.content(model.Session.get(Letter, draft["id"])) | {"subject": "Hal yang lain"}
-    other = trust_only.sign(pdf.render(changed), reason="x", location="y")  # signed, but another letter
+    changed = letter_content.content(model.Session.get(Letter, draft["id"])) | {"subject": "Hal yang lain"}
+    other = trust_only.sign(letter_content.render(changed), reason="x", location="y")  # signed, but another letter
     signed = bytearray(trust_only.sign(approved, reason="Surat", location="Balikpapan"))
     signed[len(approved) // 2] ^= 0x01
     for data in (approved, other, bytes(signed), b"bukan pdf", b"%PDF-1.7\n"):
@@ -320,8 +321,8 @@ def test_verification_tells_the_signed_letter_an_altered_copy_and_another_docume
     altered[len(altered) // 2] ^= 0x01
     assert verdict(bytes(altered)) == "altered"
     assert verdict(data + b"\n% tambahan\n") == "altered"
-    assert verdict(pdf.render(pdf.content(model.Session.get(Letter, draft["id"])) | {"letter_id": "lain"})) \
-        in ("altered", "different")
+    another = letter_content.content(model.Session.get(Letter, draft["id"])) | {"letter_id": "lain"}
+    assert verdict(letter_content.render(another)) in ("altered", "different")
     import weasyprint
     assert verdict(weasyprint.HTML(string="<p>Surat lain</p>").write_pdf()) == "different"
 
@@ -429,8 +430,8 @@ def test_no_changed_copy_passes_as_the_signed_letter(cast, draft, certificates, 
 def test_any_text_the_drafter_types_renders(cast, draft, body, subject):
     """The letter renders whatever the drafter typed (markup, quotes, any script), as text."""
     letter = model.Session.get(Letter, draft["id"])
-    doc = pdf.content(letter) | {"body": body, "subject": subject}
-    data = pdf.render(doc)
+    doc = letter_content.content(letter) | {"body": body, "subject": subject}
+    data = letter_content.render(doc)
     assert data.startswith(b"%PDF-")
     if "<b>" in body:
         assert "<b>" in _text(data)
