@@ -426,7 +426,8 @@ class RecurrenceMachine(RuleBasedStateMachine):
         if action in ("initial", "return"):
             who = approver(letter.state)
         else:
-            who = {"submit": "kasi", "cancel": "kasi", "sign": "kadis", "send": "staf"}[action]
+            # The drafter submits, withdraws (back to draft from any approval) and cancels.
+            who = {"submit": "kasi", "withdraw": "kasi", "cancel": "kasi", "sign": "kadis", "send": "staf"}[action]
         to_state = LETTER_MOVES[action].get(letter.state)
         holders = self.held_by_others(letter.id, letter.entries) if action in ("submit", "sign", "send") else []
         ok = to_state is not None and not holders and (action != "submit" or letter.entries)
