@@ -268,12 +268,26 @@ def test_the_remote_signer_reports_an_unknown_signer_and_bad_input(service, appr
         signing.RemoteSigner("http://127.0.0.1:9", None, 5, user_name="kadis").check()
 
 
-def test_a_remote_answer_that_is_not_the_sent_pdf_signed_is_refused(service, pki_dir, approved, monkeypatch):
+def test_a_remote_answer_that_is_not_the_sent_pdf_signed_is_refused(pki_dir, approved):
+    """A service that answers another signed PDF (a region's adapter gone wrong), served for real:
+    the documented extension point, sign_pdf, overridden in a subclass."""
     other = signing.LocalSigner(pki_dir / "kadis.p12", PASSPHRASE).sign(
         make_pdf(text="lain"), reason="x", location="y")
-    monkeypatch.setattr(SigningService, "sign_pdf", lambda self, pdf, **kwargs: other)
-    with pytest.raises(signing.SigningError, match="refused"):
-        signing.RemoteSigner(service, "s3cret", 30, user_name="kadis").sign(approved, reason="x", location="y")
+
+    class WrongDocument(SigningService):
+        def sign_pdf(self, pdf, **kwargs):
+            return other
+
+    server = make_server("127.0.0.1", 0, WrongDocument(pki_dir, PASSPHRASE, token="s3cret"), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(signing.SigningError, match="refused"):
+            signing.RemoteSigner(f"http://127.0.0.1:{server.server_port}", "s3cret", 30,
+                                 user_name="kadis").sign(approved, reason="x", location="y")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
 
 
 # ---------------------------------------------------------------- configuration
