@@ -45,9 +45,8 @@ def official(msgid: str) -> str:
 
 def verification_url(letter_id: str) -> str:
     """The public page that checks the letter (its QR code), in the portal's default language."""
-    site = str(tk.config.get("ckan.site_url") or "").rstrip("/")
-    root = str(tk.config.get("ckan.root_path") or "").replace("/{{LANG}}", "").rstrip("/")
-    return f"{site}{root}/sopsektoral/verify/{letter_id}"
+    from ckanext.sopsektoral.openapi import portal_url
+    return f"{portal_url()}/sopsektoral/verify/{letter_id}"
 
 
 # ---------------------------------------------------------------- what the letter says
